@@ -1,0 +1,70 @@
+/**
+ * Typed errors. Every error that concerns a file carries its path, and the message names it, so a
+ * user reading one line of output knows which file to look at and what is wrong with it.
+ */
+
+/** Base class of every error clave throws on purpose. `exitCode` is what the CLI exits with. */
+export class ClaveError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad command-line usage (unknown flag, missing argument). The CLI exits with 2. */
+export class UsageError extends ClaveError {
+  override readonly exitCode = 2;
+}
+
+/** A plugin that breaks its contract: missing hook, duplicate name, bad params schema. */
+export class PluginError extends ClaveError {
+  constructor(
+    readonly plugin: string,
+    readonly file: string | undefined,
+    readonly field: string | undefined,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `plugin ${JSON.stringify(plugin)}${file ? ` (${file})` : ""}${field ? `: ${field}` : ""}: ${reason}`,
+      options,
+    );
+  }
+}
+
+/** Parameters that do not satisfy a plugin's schema. */
+export class ParamError extends ClaveError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly plugin: string,
+    readonly field: string,
+    reason: string,
+  ) {
+    super(`${plugin}: parameter ${JSON.stringify(field)}: ${reason}`);
+  }
+}
+
+/** A configuration file that cannot be read or does not have the expected form. */
+export class ConfigError extends ClaveError {
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
+
+/** No usable compute backend, or a forced one that did not come up. */
+export class BackendError extends ClaveError {}
+
+/** A file that is not a valid NumPy `.npy` array, or an array that cannot be written as one. */
+export class NpyError extends ClaveError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
