@@ -1,0 +1,53 @@
+/**
+ * The `clave` command line. Each command group lives in its own file and registers itself here.
+ * Exit codes: 0 success, 1 failure, 2 bad usage.
+ */
+import { Command, CommanderError } from "commander";
+import { ClaveError } from "../errors.ts";
+import type { Plugin } from "../plugin.ts";
+import { collect, configureCli } from "./context.ts";
+import { registerDoctor } from "./doctor.ts";
+import { registerPlugins } from "./plugins.ts";
+
+export function buildProgram(): Command {
+  const program = new Command("clave")
+    .description("music genre and subgenre analysis: datasets, librosa-exact features, tfjs models, evaluation")
+    .version("0.1.0")
+    .option("--plugin <path|package>", "load plugins from a file or an installed package (repeatable)", collect, [])
+    .option("--no-config", "do not read clave.config.{ts,mjs,js,json} from the working directory")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  program.hook("preAction", () => {
+    const options = program.opts<{ plugin: string[]; config: boolean }>();
+    configureCli({ plugins: options.plugin, config: options.config });
+  });
+  registerPlugins(program);
+  registerDoctor(program);
+  return program;
+}
+
+/** Run the CLI on `argv` (without the runtime and script names); resolves to the exit code. */
+export async function main(argv: readonly string[], options: { builtins: readonly Plugin[] }): Promise<number> {
+  configureCli({ builtins: options.builtins });
+  const program = buildProgram();
+  if (argv.length === 0) {
+    program.outputHelp();
+    return 0;
+  }
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    if (error instanceof ClaveError) {
+      process.stderr.write(`clave: ${error.message}\n`);
+      if (process.env.CLAVE_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
+      return error.exitCode;
+    }
+    process.stderr.write(`clave: ${error instanceof Error ? (process.env.CLAVE_DEBUG ? error.stack : error.message) : String(error)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * A collection on disk laid out as `<root>/<label>/<audio files>`: the label of a track is the name of
+ * the first folder under the root (deeper folders are searched too). Files directly in the root have
+ * no label folder and are listed with the label `unlabelled`.
+ */
+import { readdir } from "node:fs/promises";
+import { extname, join, relative, resolve, sep } from "node:path";
+import { z } from "zod";
+import { defineSource, type Track } from "../../core/plugin.ts";
+import { ConfigError } from "../../core/errors.ts";
+
+export const AUDIO_EXTENSIONS = ["wav", "au", "mp3", "ogg", "oga", "opus", "webm", "flac", "m4a", "aac", "aiff", "aif"];
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith(".")) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(path)));
+    else if (entry.isFile()) files.push(path);
+  }
+  return files;
+}
+
+export default defineSource({
+  name: "folder",
+  description: "Audio files in <root>/<label>/...: one label per folder under the root.",
+  params: z.object({
+    path: z.string().min(1).describe("root folder of the collection"),
+    extensions: z.array(z.string()).default(AUDIO_EXTENSIONS).describe("audio file extensions to list, without the dot"),
+  }),
+  root: (p) => resolve(p.path),
+  async list(p) {
+    const root = resolve(p.path);
+    let files: string[];
+    try {
+      files = await walk(root);
+    } catch (error) {
+      throw new ConfigError(root, `cannot read the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    const wanted = new Set(p.extensions.map((e) => e.toLowerCase().replace(/^\./, "")));
+    const tracks: Track[] = [];
+    for (const file of files) {
+      const ext = extname(file).slice(1).toLowerCase();
+      if (!wanted.has(ext)) continue;
+      const rel = relative(root, file).split(sep).join("/");
+      const parts = rel.split("/");
+      const label = parts.length > 1 ? parts[0] : "unlabelled";
+      tracks.push({ id: rel.slice(0, rel.length - ext.length - 1), label, path: rel });
+    }
+    return tracks;
+  },
+});
