@@ -64,7 +64,7 @@ export function checkTools(cwd = process.cwd()): ToolCheck[] {
     {
       name: "ffmpeg",
       ok: ffmpeg !== undefined,
-      detail: ffmpeg ?? "not found (clave falls back to its npm decoders)",
+      detail: ffmpeg?.replace(/ Copyright.*/, "") ?? "not found (clave falls back to its npm decoders)",
       install: "apt-get install ffmpeg",
       neededFor: "fast decoding of every audio format",
     },
