@@ -48,6 +48,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 
+interface ZodNode {
+  _zod?: { def?: { type?: string; defaultValue?: unknown; innerType?: ZodNode } };
+  safeParse?(value: unknown): { success: boolean; error?: { issues: { message: string }[] } };
+}
+
+/** Fields whose default fails the field's own schema (zod returns defaults without checking them). */
+function invalidDefaults(schema: { shape: Record<string, unknown> }): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [field, node] of Object.entries(schema.shape) as [string, ZodNode][]) {
+    const def = node?._zod?.def;
+    if (def?.type !== "default" || !def.innerType?.safeParse) continue;
+    const result = def.innerType.safeParse(def.defaultValue);
+    if (!result.success) out.push([field, result.error?.issues[0]?.message ?? "rejected by its schema"]);
+  }
+  return out;
+}
+
 /** Check that `value` is a well-formed plugin; throw `PluginError` naming what is wrong. */
 export function validatePlugin(value: unknown, origin: string): Plugin {
   if (!isRecord(value)) throw new PluginError("?", origin, undefined, `a plugin must be an object, got ${typeof value}`);
@@ -68,10 +85,8 @@ export function validatePlugin(value: unknown, origin: string): Plugin {
   if (!isRecord(params) || typeof params.safeParse !== "function" || !isRecord(params.shape) || !params._zod) {
     fail("params", "must be a zod object schema, e.g. z.object({ n_fft: z.number().default(2048) })");
   }
-  const defaults = (params as { safeParse(v: unknown): { success: boolean; error?: { issues: { path: PropertyKey[]; message: string; input?: unknown }[] } } }).safeParse({});
-  for (const issue of defaults.error?.issues ?? []) {
-    // A field without default is required, which is allowed; a default that fails its own schema is not.
-    if (issue.input !== undefined) fail(`params.${issue.path.map(String).join(".")}`, `invalid default: ${issue.message}`);
+  for (const [field, reason] of invalidDefaults(params as { shape: Record<string, unknown> })) {
+    fail(`params.${field}`, `invalid default: ${reason}`);
   }
   for (const hook of REQUIRED_HOOKS[kind]) {
     if (typeof value[hook] !== "function") fail(hook, `missing hook: a ${kind} plugin must define ${hook}()`);
