@@ -68,3 +68,17 @@ export class NpyError extends ClaveError {
     super(`${path}: ${reason}`);
   }
 }
+
+/**
+ * Audio that cannot be decoded: a missing or empty file, bytes that are not audio, a stream the decoder
+ * rejects, a format the chosen decoder lacks. `reason` says which, in words a user can act on.
+ */
+export class AudioDecodeError extends ClaveError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
