@@ -51,7 +51,6 @@ export function decodeNpy(bytes: Uint8Array, path = "<npy>"): NdArray {
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
   if (!descr || !fortran || shapeText === undefined) throw new NpyError(path, `unreadable header ${header.trim()}`);
-  if (fortran === "True") throw new NpyError(path, "Fortran-ordered arrays are not supported");
   const shape = shapeText
     .split(",")
     .map((s) => s.trim())
@@ -77,7 +76,33 @@ export function decodeNpy(bytes: Uint8Array, path = "<npy>"): NdArray {
           : dtype === "uint8"
             ? new Uint8Array(raw)
             : new BigInt64Array(raw);
-  return ndarray(data, shape);
+  return ndarray(fortran === "True" ? fortranToC(data, shape) : data, shape);
+}
+
+/** Reorder the data of a Fortran-ordered (column-major) array to C order. */
+function fortranToC<T extends TypedArray>(data: T, shape: readonly number[]): T {
+  if (shape.length < 2) return data;
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  const nd = shape.length;
+  // Strides of the Fortran layout, walked in C order with an index odometer.
+  const fStride = new Array<number>(nd);
+  for (let d = 0, s = 1; d < nd; d++) {
+    fStride[d] = s;
+    s *= shape[d];
+  }
+  const index = new Array<number>(nd).fill(0);
+  let src = 0;
+  for (let i = 0; i < data.length; i++) {
+    out[i] = data[src];
+    for (let d = nd - 1; d >= 0; d--) {
+      index[d]++;
+      src += fStride[d];
+      if (index[d] < shape[d]) break;
+      src -= index[d] * fStride[d];
+      index[d] = 0;
+    }
+  }
+  return out;
 }
 
 export async function readNpy(path: string): Promise<NdArray> {

@@ -258,20 +258,22 @@ export class RealFFT {
     }
   }
 
-  /** |X[k]|², k = 0..N/2, of N real samples (times `window`), written to `out`. */
+  /** |X[k]|², k = 0..N/2, of N real samples (times `window`), written to `out[outOffset + k]`. */
   powerSpectrum(
     x: ArrayLike<number>,
     out: Float64Array | Float32Array,
     offset = 0,
     window: Float64Array | null = null,
+    outOffset = 0,
   ): void {
     this.#load(x, offset, window);
     this.half.butterflies(this.#re, this.#im);
     const m = this.n / 2;
     const zr = this.#re, zi = this.#im, c = this.#cos, s = this.#sin;
     const dc = zr[0] + zi[0], ny = zr[0] - zi[0];
-    out[0] = dc * dc;
-    out[m] = ny * ny;
+    const o = outOffset;
+    out[o] = dc * dc;
+    out[o + m] = ny * ny;
     for (let k = 1; k <= m >> 1; k++) {
       const j = m - k;
       const ar = zr[k], ai = zi[k], br = zr[j], bi = zi[j];
@@ -280,8 +282,8 @@ export class RealFFT {
       const wr = c[k], wi = s[k];
       const tr = or * wr - oi * wi, ti = or * wi + oi * wr;
       const xr = er + tr, xi = ei + ti, yr = er - tr, yi = ti - ei;
-      out[k] = xr * xr + xi * xi;
-      out[j] = yr * yr + yi * yi;
+      out[o + k] = xr * xr + xi * xi;
+      out[o + j] = yr * yr + yi * yi;
     }
   }
 }
