@@ -8,7 +8,7 @@
  */
 import { build, type BuildOptions } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const common: BuildOptions = {
@@ -38,13 +38,15 @@ await Promise.all([
 writeFileSync("dist/esm/package.json", '{ "type": "module" }\n');
 writeFileSync("dist/cjs/package.json", '{ "type": "commonjs" }\n');
 
-const tsc = spawnSync(process.execPath.endsWith("node") ? process.execPath : "node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], {
-  stdio: "inherit",
-});
-if (tsc.status !== 0) {
-  console.error("build: declaration emit failed");
+// Declarations are emitted even where the type checker complains; the type check itself is a test
+// (test/typecheck.test.ts), so a type error fails the suite without leaving Node users with no build.
+const tsc = spawnSync("node", ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { encoding: "utf8" });
+if (!existsSync("dist/types/index.d.ts")) {
+  console.error(`build: declaration emit failed\n${tsc.stdout}${tsc.stderr}`);
   process.exit(1);
 }
+if (tsc.status !== 0) console.warn("build: declarations written, with type errors (run `npm run typecheck`)");
+
 // The sources import with `.ts` extensions (Bun, Deno); older compilers (tslab's TypeScript 5.0 with
 // node10 resolution) resolve declarations only through `.js` specifiers.
 for (const entry of readdirSync("dist/types", { recursive: true, withFileTypes: true })) {
