@@ -89,7 +89,7 @@ export function convolveCentered(
   h: Float64Array,
   outLength: number,
   step = 1,
-): Float64Array {
+): Float32Array {
   const k = h.length;
   const c = (k - 1) >> 1;
   const full = (outLength - 1) * step + 1; // samples of the undecimated output needed
@@ -103,7 +103,7 @@ export function convolveCentered(
   for (let i = 0; i < k; i++) hr[i] = h[i] / n;
   fft(hr, hi, t, false);
 
-  const out = new Float64Array(outLength);
+  const out = new Float32Array(outLength);
   const re = new Float64Array(n);
   const im = new Float64Array(n);
   const xLen = x.length;

@@ -453,66 +453,83 @@ function firStage(fp: number, fs: number, fn: number, att: number, L: number, M:
 // ------------------------------------------------------------------------------------------ stages
 
 /** Output i of the half-band decimator: ½x[2i] + Σ_j c_j (x[2i−2j−1] + x[2i+2j+1]). */
-function runHalf(x: Float64Array, coefs: readonly number[]): Float64Array {
+function runHalf(x: Float32Array, coefs: readonly number[]): Float32Array {
   const reach = 2 * coefs.length - 1;
   const outLength = Math.ceil((x.length + reach) / 2);
-  const out = new Float64Array(outLength);
+  const out = new Float32Array(outLength);
   const n = x.length;
-  const at = (i: number): number => (i >= 0 && i < n ? x[i] : 0);
   for (let i = 0; i < outLength; i++) {
     const c = 2 * i;
-    let sum = at(c) * 0.5;
-    for (let j = 0; j < coefs.length; j++) sum += (at(c - 2 * j - 1) + at(c + 2 * j + 1)) * coefs[j];
+    let sum = c < n ? x[c] * 0.5 : 0;
+    if (c - reach >= 0 && c + reach < n) {
+      for (let j = 0; j < coefs.length; j++) sum += (x[c - 2 * j - 1] + x[c + 2 * j + 1]) * coefs[j];
+    } else {
+      for (let j = 0; j < coefs.length; j++) {
+        const a = c - 2 * j - 1;
+        const b = c + 2 * j + 1;
+        sum += ((a >= 0 && a < n ? x[a] : 0) + (b < n ? x[b] : 0)) * coefs[j];
+      }
+    }
     out[i] = sum;
   }
   return out;
 }
 
 /** out[j] = Σ_m x[m] · h[c + jM − Lm]: zero-stuff by L, filter centred, keep every M-th. */
-function runFir(x: Float64Array, L: number, M: number, h: Float64Array): Float64Array {
+function runFir(x: Float32Array, L: number, M: number, h: Float64Array): Float32Array {
   const half = (h.length - 1) / 2;
   const outLength = Math.ceil((x.length * L + half) / M);
-  let up: Float64Array = x;
+  let up: Float32Array = x;
   if (L > 1) {
-    up = new Float64Array(x.length * L);
+    up = new Float32Array(x.length * L);
     for (let i = 0; i < x.length; i++) up[i * L] = x[i];
   }
   return convolveCentered(up, h, outLength, M);
 }
 
 /** The poly-phase stage (`vpoly0` for rational ratios, `vpoly1..3` with coefficient interpolation). */
-function runPoly(x: Float64Array, s: Extract<Stage, { kind: "poly" }>): Float64Array {
+function runPoly(x: Float32Array, s: Extract<Stage, { kind: "poly" }>): Float32Array {
   const { phases, numCoefs, h, order } = s;
   const numTaps = h.length;
   const d = numCoefs - 1 - ((numCoefs - 1) >> 1); // input offset of tap 0 (preload compensated)
   const n = x.length;
-  const hq = (i: number): number => (i >= 0 && i < numTaps ? h[i] : 0);
-  const xin = (i: number): number => (i >= 0 && i < n ? x[i] : 0);
-  const out: number[] = [];
+  // Prototype taps with one zero before (index −1) and two after, so no tap lookup needs a test.
+  const hp = new Float64Array(numTaps + 4);
+  hp.set(h, 2);
+  const hq = (i: number): number => hp[i + 2];
+  // Input with numCoefs zeros on each side.
+  const xp = new Float32Array(n + 2 * numCoefs + 2);
+  xp.set(x, numCoefs + 1);
+  const base = numCoefs + 1 + d;
   if (order === 0) {
     // Clock in units of 1/phases input samples.
     const at0 = Math.round(s.at);
     const step = Math.round(s.step);
     const limit = (n + numCoefs) * phases;
-    for (let a = at0; a < limit; a += step) {
+    const count = Math.max(0, Math.ceil((limit - at0) / step));
+    const out = new Float32Array(count);
+    for (let k = 0, a = at0; k < count; k++, a += step) {
       const div = Math.floor(a / phases);
       const rem = a - div * phases;
       let sum = 0;
-      for (let i = 0; i < numCoefs; i++) sum += hq(i * phases + rem - 1) * xin(div + d - i);
-      out.push(sum);
+      for (let i = 0, q = rem - 1 + 2, p = base + div; i < numCoefs; i++, q += phases, p--) sum += hp[q] * xp[p];
+      out[k] = sum;
     }
-    return Float64Array.from(out);
+    return out;
   }
   // 32.32 fixed-point clock: integer part and fraction kept apart so the sum stays exact.
   const stepInt = Math.floor(s.step / MULT32);
   const stepFrac = s.step - stepInt * MULT32;
   let int = Math.floor(s.at / MULT32);
   let frac = s.at - int * MULT32;
-  const shift = 32 - s.phaseBits;
-  const phaseScale = 2 ** s.phaseBits;
-  for (; int < n + numCoefs; ) {
-    const phase = Math.floor(frac / 2 ** shift);
-    const xf = ((frac * phaseScale) % MULT32) / MULT32;
+  const phaseUnit = 2 ** (32 - s.phaseBits);
+  const limit = n + numCoefs;
+  const count = Math.max(0, Math.ceil((limit - s.at / MULT32) / (s.step / MULT32)) + 1);
+  const out = new Float32Array(count);
+  let k = 0;
+  for (; int < limit && k < count; k++) {
+    const phase = Math.floor(frac / phaseUnit);
+    const xf = (frac - phase * phaseUnit) / phaseUnit;
     let sum = 0;
     for (let i = 0; i < numCoefs; i++) {
       const q = i * phases + phase;
@@ -533,9 +550,9 @@ function runPoly(x: Float64Array, s: Extract<Stage, { kind: "poly" }>): Float64A
         const b = f1 - f0 - dd - c;
         coef = ((dd * xf + c) * xf + b) * xf + f0;
       }
-      sum += coef * xin(int + d - i);
+      sum += coef * xp[base + int - i];
     }
-    out.push(sum);
+    out[k] = sum;
     frac += stepFrac;
     int += stepInt;
     if (frac >= MULT32) {
@@ -543,21 +560,21 @@ function runPoly(x: Float64Array, s: Extract<Stage, { kind: "poly" }>): Float64A
       int += 1;
     }
   }
-  return Float64Array.from(out);
+  return out.subarray(0, k);
 }
 
 /** Run a plan on a whole signal: libsoxr's output after flushing, round(n / ioRatio) samples. */
-export function runPlan(plan: ResamplePlan, x: ArrayLike<number>): Float64Array {
-  let y = Float64Array.from(x);
-  const n = x.length;
+export function runPlan(plan: ResamplePlan, x: Float32Array): Float32Array {
+  let y = x;
   for (const stage of plan.stages) {
     if (stage.kind === "half") y = runHalf(y, stage.coefs);
     else if (stage.kind === "fir") y = runFir(y, stage.L, stage.M, stage.h);
     else y = runPoly(y, stage);
   }
-  const outLength = Math.trunc(n / plan.ioRatio + 0.5);
-  if (y.length >= outLength) return y.subarray(0, outLength);
-  const padded = new Float64Array(outLength);
+  const outLength = Math.trunc(x.length / plan.ioRatio + 0.5);
+  if (y === x) return x.slice();
+  if (y.length >= outLength) return y.length === outLength ? y : y.slice(0, outLength);
+  const padded = new Float32Array(outLength);
   padded.set(y);
   return padded;
 }
