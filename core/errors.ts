@@ -82,3 +82,30 @@ export class AudioDecodeError extends ClaveError {
     super(`${path}: ${reason}`, options);
   }
 }
+
+/** A dataset that cannot be read or built: a manifest with a bad row, a layout that is not the expected one. */
+export class DatasetError extends ClaveError {
+  constructor(
+    readonly path: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
+
+/**
+ * A feature that cannot be computed: a signal with NaN or Inf samples, a clip too short for the
+ * params, an empty signal, or a plugin whose output breaks its declared shape. `source` names the
+ * audio file when there is one.
+ */
+export class FeatureError extends ClaveError {
+  constructor(
+    readonly feature: string,
+    readonly source: string | undefined,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${source ? `${source}: ` : ""}feature ${JSON.stringify(feature)}: ${reason}`, options);
+  }
+}
