@@ -1,0 +1,84 @@
+/**
+ * One entry for decoding a file by either path. `decoder: "auto"` reads WAV and `.au` with clave's own
+ * readers, everything else with the system ffmpeg when there is one and with the npm decoders when not;
+ * `"ffmpeg"` and `"npm"` force a path (for every format, WAV included).
+ */
+import { open, readFile, stat } from "node:fs/promises";
+import { AudioDecodeError } from "../errors.ts";
+import { decodeAu } from "./au.ts";
+import type { DecodedAudio } from "./decoded.ts";
+import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
+import { decodeWithNpm } from "./npmdecode.ts";
+import { sniffFormat, type SniffedFormat } from "./sniff.ts";
+import { decodeWav } from "./wav.ts";
+
+export type DecoderChoice = "auto" | "ffmpeg" | "npm";
+
+const HEAD_BYTES = 64 * 1024;
+
+/** Check that `path` is a non-empty regular file; its size. Errors name the path and what is wrong. */
+export async function checkAudioFile(path: string): Promise<number> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot read (${code ?? String(error)})`;
+    throw new AudioDecodeError(path, reason, { cause: error });
+  }
+  if (info.isDirectory()) throw new AudioDecodeError(path, "is a directory, not an audio file");
+  if (!info.isFile()) throw new AudioDecodeError(path, "is not a regular file");
+  if (info.size === 0) throw new AudioDecodeError(path, "is empty (0 bytes)");
+  return info.size;
+}
+
+/** The first bytes of a file, enough to sniff its format. */
+export async function readHead(path: string, bytes = HEAD_BYTES): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const buffer = new Uint8Array(bytes);
+    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
+    return buffer.subarray(0, bytesRead);
+  } catch (error) {
+    throw new AudioDecodeError(path, `cannot read: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readWhole(path: string): Promise<Uint8Array> {
+  try {
+    const b = await readFile(path);
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  } catch (error) {
+    throw new AudioDecodeError(path, `cannot read: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Decode every channel of `path` at its own rate, by the chosen path. */
+export async function decodeFile(path: string, decoder: DecoderChoice = "auto"): Promise<DecodedAudio> {
+  const size = await checkAudioFile(path);
+  const head = await readHead(path);
+  const format: SniffedFormat = sniffFormat(head);
+  const ffmpeg = findFfmpeg();
+
+  if (decoder === "ffmpeg") {
+    if (!ffmpeg) throw new AudioDecodeError(path, "decoder 'ffmpeg' was asked for but ffmpeg is not installed");
+    return decodeWithFfmpeg(path, format, size);
+  }
+  if (decoder === "npm") return decodeWithNpm(await readWhole(path), format, path);
+
+  if (format === "wav" || format === "au") {
+    const bytes = await readWhole(path);
+    try {
+      return format === "wav" ? decodeWav(bytes, path) : decodeAu(bytes, path);
+    } catch (error) {
+      // A codec clave's readers lack (ADPCM WAV, ...) may still be one ffmpeg reads.
+      if (!ffmpeg || !(error instanceof AudioDecodeError) || !/codec|encoding|bit samples/.test(error.reason)) throw error;
+      return decodeWithFfmpeg(path, format, size);
+    }
+  }
+  if (ffmpeg) return decodeWithFfmpeg(path, format, size);
+  return decodeWithNpm(await readWhole(path), format, path);
+}

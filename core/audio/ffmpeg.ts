@@ -1,0 +1,243 @@
+/**
+ * The system ffmpeg as a decoder: any format it reads, decoded to float32 at the file's own rate with
+ * every channel kept (no `-ac`, no `-ar`: channel averaging and resampling happen in clave, so both
+ * decoding paths feed the same resampler). Opus and Vorbis go through ffmpeg's libopus / libvorbis
+ * decoders when it has them: the reference decoders, which libsndfile (so soundfile, so librosa) and
+ * the npm path's wasm decoders use too.
+ *
+ * `CLAVE_FFMPEG` names the binary (`CLAVE_FFMPEG=none` hides ffmpeg, forcing the npm path).
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { delimiter, join } from "node:path";
+import { AudioDecodeError } from "../errors.ts";
+import type { DecodedAudio } from "./decoded.ts";
+import type { SniffedFormat } from "./sniff.ts";
+import { decodePcm } from "./pcm.ts";
+import { readWavHeader } from "./wav.ts";
+
+let ffmpegPath: string | null | undefined;
+
+function findOnPath(name: string): string | null {
+  const exe = process.platform === "win32" ? `${name}.exe` : name;
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, exe);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** The ffmpeg binary clave uses, or null when there is none (`CLAVE_FFMPEG=none` says there is none). */
+export function findFfmpeg(): string | null {
+  if (ffmpegPath !== undefined) return ffmpegPath;
+  const configured = process.env.CLAVE_FFMPEG;
+  if (configured !== undefined && configured !== "") ffmpegPath = configured === "none" ? null : configured;
+  else ffmpegPath = findOnPath("ffmpeg");
+  return ffmpegPath;
+}
+
+/** ffprobe beside the ffmpeg in use (same directory), else on PATH. */
+export function findFfprobe(): string | null {
+  const ffmpeg = findFfmpeg();
+  if (!ffmpeg) return null;
+  const sibling = ffmpeg.replace(/ffmpeg(\.exe)?$/, (_m, ext: string | undefined) => `ffprobe${ext ?? ""}`);
+  if (sibling !== ffmpeg) {
+    try {
+      accessSync(sibling, constants.X_OK);
+      return sibling;
+    } catch {
+      // fall through
+    }
+  }
+  return findOnPath("ffprobe");
+}
+
+/** Forget the cached binary lookups (tests that change CLAVE_FFMPEG call this). */
+export function resetFfmpegLookup(): void {
+  ffmpegPath = undefined;
+  decoderList = undefined;
+}
+
+export interface ProcessResult {
+  readonly code: number | null;
+  readonly stdout: Uint8Array;
+  readonly stderr: string;
+  readonly timedOut: boolean;
+}
+
+/** Run a process to completion, collecting stdout into one buffer; killed after `timeoutMs`. */
+export function runProcess(file: string, args: readonly string[], timeoutMs: number): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = new Uint8Array(1 << 16);
+    let length = 0;
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Uint8Array) => {
+      if (length + chunk.length > out.length) {
+        const grown = new Uint8Array(Math.max(out.length * 2, length + chunk.length));
+        grown.set(out.subarray(0, length));
+        out = grown;
+      }
+      out.set(chunk, length);
+      length += chunk.length;
+    });
+    child.stderr.on("data", (chunk: Uint8Array) => {
+      if (stderr.length < 64 * 1024) stderr += new TextDecoder().decode(chunk);
+    });
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout: out.subarray(0, length), stderr, timedOut });
+    });
+  });
+}
+
+let decoderList: Promise<string> | undefined;
+
+/** Names of the audio decoders this ffmpeg has (`ffmpeg -decoders`), read once. */
+function ffmpegDecoders(ffmpeg: string): Promise<string> {
+  decoderList ??= runProcess(ffmpeg, ["-hide_banner", "-decoders"], 30_000).then(
+    (r) => new TextDecoder().decode(r.stdout),
+    () => "",
+  );
+  return decoderList;
+}
+
+/** The last line of ffmpeg's stderr worth showing, without its `[component @ 0x...]` prefix. */
+export function ffmpegReason(stderr: string): string {
+  const lines = stderr
+    .split(/\r?\n/)
+    .map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/i, "").trim())
+    .filter((l) => l.length > 0);
+  const useful = lines.filter((l) => !/^(Error (opening|while)|Conversion failed|Exiting)/i.test(l));
+  const line = useful.at(-1) ?? lines.at(-1) ?? "no message";
+  if (/matches no streams/.test(line)) return "no audio stream";
+  if (/Invalid data found when processing input/.test(line)) return "not a recognised audio format (ffmpeg: Invalid data found when processing input)";
+  return `ffmpeg: ${line}`;
+}
+
+/** Seconds ffmpeg may take on a file of `bytes` bytes before it is presumed stuck. */
+function timeoutFor(bytes: number): number {
+  return 60_000 + Math.ceil(bytes / 1_000_000) * 10_000;
+}
+
+/**
+ * Decode `path` with ffmpeg to float32 channels at the native rate. `format` (sniffed) selects the
+ * reference decoder for Opus and Vorbis.
+ */
+export async function decodeWithFfmpeg(path: string, format: SniffedFormat, sizeBytes: number): Promise<DecodedAudio> {
+  const ffmpeg = findFfmpeg();
+  if (!ffmpeg) throw new AudioDecodeError(path, "ffmpeg was asked for but is not installed (or CLAVE_FFMPEG=none)");
+  const decoders = format === "ogg-opus" || format === "webm" || format === "ogg-vorbis" ? await ffmpegDecoders(ffmpeg) : "";
+  const codecArgs: string[] = [];
+  if (format === "ogg-opus" && / libopus /.test(decoders)) codecArgs.push("-c:a", "libopus");
+  if (format === "ogg-vorbis" && / libvorbis /.test(decoders)) codecArgs.push("-c:a", "libvorbis");
+  if (format === "webm" && / libopus /.test(decoders)) {
+    // WebM holds Opus (yt-dlp) or Vorbis: ask the container, then pick the reference decoder.
+    const codec = await probeCodec(path);
+    if (codec === "opus") codecArgs.push("-c:a", "libopus");
+    else if (codec === "vorbis" && / libvorbis /.test(decoders)) codecArgs.push("-c:a", "libvorbis");
+  }
+  const args = [
+    "-nostdin",
+    "-hide_banner",
+    "-loglevel",
+    "error",
+    ...codecArgs,
+    "-i",
+    path,
+    "-map",
+    "0:a:0",
+    "-vn",
+    "-sn",
+    "-dn",
+    "-c:a",
+    "pcm_f32le",
+    "-f",
+    "wav",
+    "pipe:1",
+  ];
+  let result: ProcessResult;
+  try {
+    result = await runProcess(ffmpeg, args, timeoutFor(sizeBytes));
+  } catch (error) {
+    throw new AudioDecodeError(path, `could not run ffmpeg (${ffmpeg}): ${(error as Error).message}`, { cause: error });
+  }
+  if (result.timedOut) throw new AudioDecodeError(path, `ffmpeg did not finish within ${timeoutFor(sizeBytes) / 1000} s`);
+  if (result.code !== 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr));
+  if (result.stdout.length === 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr || "no output"));
+  const header = readWavHeader(result.stdout, path);
+  if (header.encoding !== "f32") throw new AudioDecodeError(path, `ffmpeg wrote ${header.encoding} samples, not float32`);
+  const channels = decodePcm(result.stdout, header.dataOffset, header.frames, header.channels, "f32", true);
+  const codec = codecArgs.length > 0 ? codecArgs[1].replace(/^lib/, "") : undefined;
+  return {
+    channels,
+    sr: header.sr,
+    format: format === "unknown" ? "ffmpeg" : format.replace(/^ogg-.*/, "ogg"),
+    codec: codec ?? (await probeCodec(path)) ?? "unknown",
+    decoder: "ffmpeg",
+  };
+}
+
+export interface FfprobeInfo {
+  readonly format: string;
+  readonly codec: string;
+  readonly sr: number;
+  readonly channels: number;
+  readonly duration: number | null;
+}
+
+/** Format, codec, rate, channels and duration of the first audio stream, by ffprobe. */
+export async function probeWithFfprobe(path: string): Promise<FfprobeInfo> {
+  const ffprobe = findFfprobe();
+  if (!ffprobe) throw new AudioDecodeError(path, "ffprobe is not installed beside ffmpeg");
+  const args = [
+    "-v",
+    "error",
+    "-select_streams",
+    "a:0",
+    "-show_entries",
+    "stream=codec_name,sample_rate,channels,duration:format=format_name,duration",
+    "-of",
+    "json",
+    path,
+  ];
+  const result = await runProcess(ffprobe, args, 60_000);
+  if (result.code !== 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr));
+  const json = JSON.parse(new TextDecoder().decode(result.stdout)) as {
+    streams?: { codec_name?: string; sample_rate?: string; channels?: number; duration?: string }[];
+    format?: { format_name?: string; duration?: string };
+  };
+  const stream = json.streams?.[0];
+  if (!stream) throw new AudioDecodeError(path, "no audio stream");
+  const duration = Number(stream.duration ?? json.format?.duration);
+  return {
+    format: json.format?.format_name ?? "unknown",
+    codec: stream.codec_name ?? "unknown",
+    sr: Number(stream.sample_rate),
+    channels: stream.channels ?? 0,
+    duration: Number.isFinite(duration) ? duration : null,
+  };
+}
+
+async function probeCodec(path: string): Promise<string | undefined> {
+  try {
+    return (await probeWithFfprobe(path)).codec;
+  } catch {
+    return undefined;
+  }
+}
