@@ -103,9 +103,30 @@ export class FeatureError extends ClaveError {
   constructor(
     readonly feature: string,
     readonly source: string | undefined,
-    reason: string,
+    readonly reason: string,
     options?: { cause?: unknown },
   ) {
     super(`${source ? `${source}: ` : ""}feature ${JSON.stringify(feature)}: ${reason}`, options);
+  }
+}
+
+/** Examples a model cannot take: a feature of the wrong rank, data of another shape than it was built for. */
+export class InputShapeError extends ClaveError {
+  override readonly exitCode = 2;
+  constructor(
+    readonly model: string,
+    reason: string,
+  ) {
+    super(`${model}: ${reason}`);
+  }
+}
+
+/** A run folder (`runs/<id>/`) that does not exist or lacks what it should hold. */
+export class RunError extends ClaveError {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
   }
 }

@@ -3,27 +3,16 @@
  *
  *     rms[t] = sqrt( (1/N) * sum_{n=0}^{N-1} x_t[n]^2 )
  *
- * where x_t is frame t of the signal zero-padded by N/2 on each side (`center=True`, constant
- * padding), N = `frame_length`, frames every `hop_length` samples, no window. Output: (1, frames).
+ * where x_t is frame t of the signal padded by N/2 on each side (`center=True`, zeros by default), N =
+ * `frame_length`, frames every `hop_length` samples, no window. Output: (1, frames), float32.
  */
 import { z } from "zod";
 import { defineFeature } from "../../core/plugin.ts";
 import { ndarray } from "../../core/ndarray.ts";
-
-export function rms(y: Float32Array, frameLength: number, hopLength: number, center: boolean): Float32Array {
-  const pad = center ? Math.floor(frameLength / 2) : 0;
-  const nFrames = center ? 1 + Math.floor(y.length / hopLength) : Math.max(0, 1 + Math.floor((y.length - frameLength) / hopLength));
-  const out = new Float32Array(nFrames);
-  for (let t = 0; t < nFrames; t++) {
-    const start = t * hopLength - pad;
-    const from = Math.max(0, start);
-    const to = Math.min(y.length, start + frameLength);
-    let sum = 0;
-    for (let i = from; i < to; i++) sum += y[i] * y[i];
-    out[t] = Math.sqrt(sum / frameLength);
-  }
-  return out;
-}
+import { PAD_MODES } from "../../core/dsp/pad.ts";
+import { rms } from "../../core/dsp/rms.ts";
+import { stftFrameCount } from "../../core/dsp/stft.ts";
+import { checkSignal, guard } from "../../core/features/shared.ts";
 
 export default defineFeature({
   name: "rms",
@@ -31,11 +20,15 @@ export default defineFeature({
   params: z.object({
     frame_length: z.number().int().positive().default(2048).describe("samples per frame"),
     hop_length: z.number().int().positive().default(512).describe("samples between frame starts"),
-    center: z.boolean().default(true).describe("pad frame_length/2 zeros on each side so frame t is centred at t*hop_length"),
+    center: z.boolean().default(true).describe("pad frame_length/2 samples on each side so frame t is centred at t*hop_length"),
+    pad_mode: z.enum(PAD_MODES).default("constant").describe("padding when center=true (librosa: constant zeros)"),
   }),
-  shape: (p, n) => [1, p.center ? 1 + Math.floor(n / p.hop_length) : Math.max(0, 1 + Math.floor((n - p.frame_length) / p.hop_length))],
-  extract: ({ y }, p) => {
-    const values = rms(y, p.frame_length, p.hop_length, p.center);
-    return ndarray(values, [1, values.length]);
+  shape: (p, n) => [1, stftFrameCount(n, p.frame_length, p.hop_length, p.center)],
+  extract(signal, p, ctx) {
+    checkSignal(signal, "rms", ctx);
+    return guard("rms", () => {
+      const values = rms(signal.y, { frameLength: p.frame_length, hopLength: p.hop_length, center: p.center, padMode: p.pad_mode });
+      return ndarray(values, [1, values.length]);
+    });
   },
 });
