@@ -11,3 +11,4 @@ export * from "./backend.ts";
 export * from "./random.ts";
 export * from "./progress.ts";
 export * from "./tfmodel.ts";
+export * from "./audio/index.ts";

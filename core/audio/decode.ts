@@ -65,7 +65,7 @@ export async function decodeFile(path: string, decoder: DecoderChoice = "auto"):
 
   if (decoder === "ffmpeg") {
     if (!ffmpeg) throw new AudioDecodeError(path, "decoder 'ffmpeg' was asked for but ffmpeg is not installed");
-    return decodeWithFfmpeg(path, format, size);
+    return decodeWithFfmpeg(path, head, size);
   }
   if (decoder === "npm") return decodeWithNpm(await readWhole(path), format, path);
 
@@ -76,9 +76,9 @@ export async function decodeFile(path: string, decoder: DecoderChoice = "auto"):
     } catch (error) {
       // A codec clave's readers lack (ADPCM WAV, ...) may still be one ffmpeg reads.
       if (!ffmpeg || !(error instanceof AudioDecodeError) || !/codec|encoding|bit samples/.test(error.reason)) throw error;
-      return decodeWithFfmpeg(path, format, size);
+      return decodeWithFfmpeg(path, head, size);
     }
   }
-  if (ffmpeg) return decodeWithFfmpeg(path, format, size);
+  if (ffmpeg) return decodeWithFfmpeg(path, head, size);
   return decodeWithNpm(await readWhole(path), format, path);
 }

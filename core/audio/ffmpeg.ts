@@ -12,9 +12,11 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import { AudioDecodeError } from "../errors.ts";
 import type { DecodedAudio } from "./decoded.ts";
-import type { SniffedFormat } from "./sniff.ts";
+import { readAuHeader } from "./au.ts";
 import { decodePcm } from "./pcm.ts";
-import { readWavHeader } from "./wav.ts";
+import { sniffFormat, type SniffedFormat } from "./sniff.ts";
+import { codecName, readWavHeader } from "./wav.ts";
+import { webmAudioCodec } from "./webm.ts";
 
 let ffmpegPath: string | null | undefined;
 
@@ -135,22 +137,51 @@ function timeoutFor(bytes: number): number {
   return 60_000 + Math.ceil(bytes / 1_000_000) * 10_000;
 }
 
+/** The codec a sniffed format implies, named as ffmpeg names it. */
+function impliedCodec(format: SniffedFormat, head: Uint8Array, path: string): string {
+  switch (format) {
+    case "wav":
+    case "au":
+      try {
+        const h = format === "wav" ? readWavHeader(head, path) : readAuHeader(head, path);
+        return codecName(h.encoding);
+      } catch {
+        return format === "wav" ? "wav" : "au";
+      }
+    case "ogg-vorbis":
+      return "vorbis";
+    case "ogg-opus":
+      return "opus";
+    case "flac":
+    case "ogg-flac":
+      return "flac";
+    case "webm": {
+      const id = webmAudioCodec(head) ?? "";
+      return id.startsWith("A_") ? id.slice(2).toLowerCase().replace(/\/.*$/, "") : "unknown";
+    }
+    case "mp3":
+    case "aac":
+      return format;
+    case "mp4":
+      return "aac";
+    default:
+      return "unknown";
+  }
+}
+
 /**
- * Decode `path` with ffmpeg to float32 channels at the native rate. `format` (sniffed) selects the
- * reference decoder for Opus and Vorbis.
+ * Decode `path` with ffmpeg to float32 channels at the native rate. `head` (the file's first bytes)
+ * tells the format, which selects the reference decoder for Opus and Vorbis.
  */
-export async function decodeWithFfmpeg(path: string, format: SniffedFormat, sizeBytes: number): Promise<DecodedAudio> {
+export async function decodeWithFfmpeg(path: string, head: Uint8Array, sizeBytes: number): Promise<DecodedAudio> {
   const ffmpeg = findFfmpeg();
   if (!ffmpeg) throw new AudioDecodeError(path, "ffmpeg was asked for but is not installed (or CLAVE_FFMPEG=none)");
-  const decoders = format === "ogg-opus" || format === "webm" || format === "ogg-vorbis" ? await ffmpegDecoders(ffmpeg) : "";
+  const format = sniffFormat(head);
+  const codec = impliedCodec(format, head, path);
   const codecArgs: string[] = [];
-  if (format === "ogg-opus" && / libopus /.test(decoders)) codecArgs.push("-c:a", "libopus");
-  if (format === "ogg-vorbis" && / libvorbis /.test(decoders)) codecArgs.push("-c:a", "libvorbis");
-  if (format === "webm" && / libopus /.test(decoders)) {
-    // WebM holds Opus (yt-dlp) or Vorbis: ask the container, then pick the reference decoder.
-    const codec = await probeCodec(path);
-    if (codec === "opus") codecArgs.push("-c:a", "libopus");
-    else if (codec === "vorbis" && / libvorbis /.test(decoders)) codecArgs.push("-c:a", "libvorbis");
+  if (codec === "opus" || codec === "vorbis") {
+    const decoders = await ffmpegDecoders(ffmpeg);
+    if (new RegExp(` lib${codec} `).test(decoders)) codecArgs.push("-c:a", `lib${codec}`);
   }
   const args = [
     "-nostdin",
@@ -183,12 +214,11 @@ export async function decodeWithFfmpeg(path: string, format: SniffedFormat, size
   const header = readWavHeader(result.stdout, path);
   if (header.encoding !== "f32") throw new AudioDecodeError(path, `ffmpeg wrote ${header.encoding} samples, not float32`);
   const channels = decodePcm(result.stdout, header.dataOffset, header.frames, header.channels, "f32", true);
-  const codec = codecArgs.length > 0 ? codecArgs[1].replace(/^lib/, "") : undefined;
   return {
     channels,
     sr: header.sr,
-    format: format === "unknown" ? "ffmpeg" : format.replace(/^ogg-.*/, "ogg"),
-    codec: codec ?? (await probeCodec(path)) ?? "unknown",
+    format: format === "unknown" ? "unknown" : format.replace(/^ogg-.*/, "ogg"),
+    codec,
     decoder: "ffmpeg",
   };
 }
@@ -232,12 +262,4 @@ export async function probeWithFfprobe(path: string): Promise<FfprobeInfo> {
     channels: stream.channels ?? 0,
     duration: Number.isFinite(duration) ? duration : null,
   };
-}
-
-async function probeCodec(path: string): Promise<string | undefined> {
-  try {
-    return (await probeWithFfprobe(path)).codec;
-  } catch {
-    return undefined;
-  }
 }

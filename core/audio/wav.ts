@@ -1,7 +1,7 @@
 /**
  * WAV (RIFF and RF64) reader: PCM 8/16/24/32-bit, IEEE float 32/64, G.711 µ-law/A-law, and the
- * WAVE_FORMAT_EXTENSIBLE wrapper of each. A data chunk whose size is unknown (0 or 0xFFFFFFFF, as a
- * streamed writer leaves it) or larger than the file is read to the last whole frame present.
+ * WAVE_FORMAT_EXTENSIBLE wrapper of each. A data chunk whose size is unknown (0xFFFFFFFF, as a
+ * streaming writer leaves it) or larger than the file is read to the last whole frame present.
  */
 import { AudioDecodeError } from "../errors.ts";
 import type { DecodedAudio } from "./decoded.ts";
@@ -82,7 +82,10 @@ export function readWavHeader(bytes: Uint8Array, path: string): WavHeader {
       const encoding = encodingOf(fmt.tag, fmt.bits, width, path);
       if (ds64DataSize !== undefined && size === 0xffffffff) size = ds64DataSize;
       const available = bytes.length - body;
-      const dataBytes = size === 0 || size === 0xffffffff || size > available ? available : size;
+      // Sizes a streaming writer leaves: 0xFFFFFFFF, or 0 with an unset RIFF size as well.
+      const riffSize = view.getUint32(4, true);
+      const unknown = size === 0xffffffff || (size === 0 && (riffSize === 0 || riffSize === 0xffffffff));
+      const dataBytes = unknown || size > available ? available : size;
       const frames = Math.floor(dataBytes / (bytesPerSample(encoding) * fmt.channels));
       return { sr: fmt.sr, channels: fmt.channels, encoding, dataOffset: body, frames };
     }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { ClaveError } from "../errors.ts";
 import type { Plugin } from "../plugin.ts";
 import { collect, configureCli } from "./context.ts";
+import { registerAudio } from "./audio.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerPlugins } from "./plugins.ts";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   });
   registerPlugins(program);
   registerDoctor(program);
+  registerAudio(program);
   return program;
 }
 
