@@ -6,6 +6,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { BackendError } from "./errors.ts";
+import { registerClaveKernels } from "./kernels/index.ts";
 
 export type BackendChoice = "node-gpu" | "node" | "wasm" | "cpu";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["node-gpu", "node", "wasm", "cpu"];
@@ -19,6 +20,8 @@ export interface BackendInfo {
   /** Whether the wasm backend runs with SIMD (wasm only). */
   readonly simd?: boolean;
   readonly threads?: number;
+  /** clave's own wasm kernels now registered (core/kernels/), wasm only. */
+  readonly kernels?: readonly string[];
   /** Why each candidate tried before this one did not come up. */
   readonly skipped: Readonly<Record<string, string>>;
 }
@@ -74,6 +77,7 @@ async function setup(): Promise<{ tf: Tf; info: BackendInfo }> {
           ? {
               simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
               threads: Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? 2 : 1,
+              kernels: registerClaveKernels(tf),
             }
           : {}),
         skipped,

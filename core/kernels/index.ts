@@ -1,0 +1,88 @@
+/**
+ * clave's kernels for tfjs's wasm backend: the ones stock wasm lacks (so some models cannot train)
+ * or runs slowly (so training is many times slower than it needs to be). Each replaces the kernel of
+ * the same name for the `wasm` backend only; every other backend keeps its own.
+ * `registerClaveKernels(tf)` is idempotent and `unregisterClaveKernels(tf)` restores the stock set.
+ * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
+ */
+import { batchMatMul } from "./batch-matmul.ts";
+import { cast } from "./cast.ts";
+import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
+import { identity } from "./identity.ts";
+import { slice } from "./slice.ts";
+import { splitV } from "./split-v.ts";
+import { unpack } from "./unpack.ts";
+import type { ClaveKernel, Tf, WasmKernelFunc } from "./wasm.ts";
+
+export type { ClaveKernel } from "./wasm.ts";
+
+/** Every clave kernel, in registration order. */
+export const CLAVE_KERNELS: readonly ClaveKernel[] = [batchMatMul, conv2DBackpropFilter, slice, unpack, splitV, identity, cast];
+
+const BACKEND = "wasm";
+
+type KernelConfig = ReturnType<Tf["getKernel"]> & object;
+
+/** A registered clave kernel keeps the stock config it replaced (undefined when it added a new one). */
+interface Marked {
+  claveStock?: KernelConfig | undefined;
+  claveKernel: true;
+}
+
+function marked(config: KernelConfig | undefined): (KernelConfig["kernelFunc"] & Marked) | undefined {
+  const func = config?.kernelFunc as (KernelConfig["kernelFunc"] & Partial<Marked>) | undefined;
+  return func?.claveKernel ? (func as KernelConfig["kernelFunc"] & Marked) : undefined;
+}
+
+/** The stock kernel config of `name` for wasm, whether or not clave's replaced it. */
+function stockConfig(tf: Tf, name: string): KernelConfig | undefined {
+  const config = tf.getKernel(name, BACKEND);
+  if (config === undefined) return undefined;
+  const mine = marked(config);
+  return mine ? mine.claveStock : config;
+}
+
+/**
+ * Register clave's wasm kernels (after `@tensorflow/tfjs-backend-wasm` is imported). Returns the names
+ * of the kernels now active; empty when `CLAVE_KERNELS=0` or the wasm backend is not loaded.
+ */
+export function registerClaveKernels(tf: Tf): string[] {
+  if (process.env.CLAVE_KERNELS === "0") return [];
+  // The stock wasm kernels register when the backend package is imported; without them, nothing to do.
+  if (tf.getKernel("BatchMatMul", BACKEND) === undefined) return [];
+  const stock = (name: string): WasmKernelFunc | undefined => stockConfig(tf, name)?.kernelFunc as WasmKernelFunc | undefined;
+  const active: string[] = [];
+  for (const kernel of CLAVE_KERNELS) {
+    const current = tf.getKernel(kernel.kernelName, BACKEND);
+    if (!marked(current)) {
+      const func = Object.assign(kernel.make(tf, stock), { claveKernel: true as const, claveStock: current });
+      if (current) tf.unregisterKernel(kernel.kernelName, BACKEND);
+      // Keep the stock setup/dispose: they bind the wasm functions the stock kernels (and ours) call.
+      tf.registerKernel({
+        kernelName: kernel.kernelName,
+        backendName: BACKEND,
+        kernelFunc: func as unknown as KernelConfig["kernelFunc"],
+        ...(current?.setupFunc ? { setupFunc: current.setupFunc } : {}),
+        ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
+      });
+    }
+    active.push(kernel.kernelName);
+  }
+  return active;
+}
+
+/** Put the stock wasm kernels back (clave's added kernels are removed). */
+export function unregisterClaveKernels(tf: Tf): void {
+  for (const kernel of CLAVE_KERNELS) {
+    const current = tf.getKernel(kernel.kernelName, BACKEND);
+    const mine = marked(current);
+    if (!mine) continue;
+    tf.unregisterKernel(kernel.kernelName, BACKEND);
+    if (mine.claveStock) tf.registerKernel(mine.claveStock);
+  }
+}
+
+/** Names of the clave kernels registered for wasm right now. */
+export function activeClaveKernels(tf: Tf): string[] {
+  return CLAVE_KERNELS.filter((k) => marked(tf.getKernel(k.kernelName, BACKEND))).map((k) => k.kernelName);
+}

@@ -1,0 +1,276 @@
+/**
+ * clave's wasm kernels against tfjs's `cpu` backend (the reference implementation) on random inputs,
+ * and a small convolutional model training on wasm with them.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
+import { patchLimit } from "../../core/kernels/conv2d-backprop-filter.ts";
+import { mulberry32 } from "../../core/random.ts";
+
+const random = mulberry32(20240611);
+function randn(shape: number[]): Float32Array {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  return out;
+}
+
+/** Run `f` on a backend and return its outputs' values (inputs are made inside `f`, on that backend). */
+async function on(backend: "wasm" | "cpu", f: () => tf.Tensor | tf.Tensor[]): Promise<{ data: Float32Array | Int32Array | Uint8Array; shape: number[] }[]> {
+  await tf.setBackend(backend);
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const values = list.map((t) => ({ data: t.dataSync() as Float32Array, shape: t.shape }));
+  tf.dispose(list);
+  return values;
+}
+
+/** wasm (with clave's kernels) equals cpu: |w − c| ≤ rtol·(|c| + max|c|) elementwise, same shapes. */
+async function expectSameAsCpu(f: () => tf.Tensor | tf.Tensor[], rtol = 1e-4): Promise<void> {
+  const wasm = await on("wasm", f);
+  const cpu = await on("cpu", f);
+  expect(wasm.length).toBe(cpu.length);
+  for (let i = 0; i < cpu.length; i++) {
+    expect(wasm[i].shape).toEqual(cpu[i].shape);
+    const c = cpu[i].data;
+    const w = wasm[i].data;
+    expect(w.length).toBe(c.length);
+    let scale = 0;
+    for (let j = 0; j < c.length; j++) scale = Math.max(scale, Math.abs(c[j]));
+    let worst = 0;
+    let at = -1;
+    for (let j = 0; j < c.length; j++) {
+      const excess = Math.abs(w[j] - c[j]) - rtol * (Math.abs(c[j]) + scale);
+      if (!(excess <= worst)) {
+        worst = Number.isNaN(excess) ? Number.POSITIVE_INFINITY : excess;
+        at = j;
+      }
+    }
+    if (at >= 0) throw new Error(`output ${i} differs at ${at}: wasm ${w[at]} vs cpu ${c[at]} (max |cpu| ${scale})`);
+  }
+}
+
+let original: string | undefined;
+beforeAll(async () => {
+  original = tf.getBackend() || undefined;
+  await tf.setBackend("wasm");
+  expect(tf.getBackend()).toBe("wasm");
+  registerClaveKernels(tf);
+});
+afterAll(async () => {
+  if (original) await tf.setBackend(original);
+});
+
+describe("registration", () => {
+  test("registers every kernel once, and unregistering restores the stock set", () => {
+    const names = CLAVE_KERNELS.map((k) => k.kernelName);
+    expect(registerClaveKernels(tf)).toEqual(names);
+    expect(registerClaveKernels(tf)).toEqual(names);
+    expect(activeClaveKernels(tf)).toEqual(names);
+    const mine = tf.getKernel("BatchMatMul", "wasm")?.kernelFunc;
+    unregisterClaveKernels(tf);
+    expect(activeClaveKernels(tf)).toEqual([]);
+    expect(tf.getKernel("Conv2DBackpropFilter", "wasm")).toBeUndefined();
+    expect(tf.getKernel("BatchMatMul", "wasm")?.kernelFunc).not.toBe(mine);
+    expect(registerClaveKernels(tf)).toEqual(names);
+  });
+});
+
+describe("BatchMatMul", () => {
+  const cases: [number[], number[]][] = [
+    [[32, 417], [417, 64]],
+    [[7, 5], [5, 3]],
+    [[1, 9], [9, 1]],
+    [[4, 7, 5], [4, 5, 3]],
+    [[3, 7, 5], [5, 6]],
+    [[1, 7, 5], [3, 5, 6]],
+    [[2, 3, 4, 5], [2, 3, 5, 6]],
+    [[6, 13, 1], [6, 1, 11]],
+  ];
+  for (const [aShape, bShape] of cases) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      test(`${JSON.stringify(aShape)} x ${JSON.stringify(bShape)} transposeA=${ta} transposeB=${tb}`, async () => {
+        const swap = (s: number[], t: boolean) => (t ? [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]] : s);
+        const sa = swap(aShape, ta);
+        const sb = swap(bShape, tb);
+        const a = randn(sa);
+        const b = randn(sb);
+        await expectSameAsCpu(() => tf.matMul(tf.tensor(a, sa), tf.tensor(b, sb), ta, tb));
+      });
+    }
+  }
+
+  test("a transposed b reused, reshaped, and replaced gives fresh results each time (transpose cache)", async () => {
+    const w = randn([12, 10]);
+    const w2 = randn([12, 10]);
+    const xs = [randn([4, 10]), randn([4, 10]), randn([6, 10])];
+    await expectSameAsCpu(() => {
+      const weight = tf.tensor(w, [12, 10]);
+      const outs = xs.map((x) => tf.matMul(tf.tensor(x, [x.length / 10, 10]), weight, false, true));
+      // Same data viewed as [10, 12]: a different matrix, must not hit the [12, 10] entry.
+      outs.push(tf.matMul(tf.tensor(xs[2].subarray(0, 48), [4, 12]), weight.reshape([10, 12]), false, true));
+      return outs;
+    });
+    for (const values of [w, w2]) {
+      await expectSameAsCpu(() => tf.matMul(tf.tensor(xs[0], [4, 10]), tf.tensor(values, [12, 10]), false, true));
+    }
+  });
+
+  test("gradients of a matMul (the transposed products) match cpu", async () => {
+    const a = randn([5, 8, 6]);
+    const b = randn([5, 6, 4]);
+    const c = randn([6, 4]);
+    await expectSameAsCpu(() => {
+      const g = tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.matMul(x, y).square().sum().add(tf.matMul(x.reshape([40, 6]), z).square().sum()));
+      return g([tf.tensor(a, [5, 8, 6]), tf.tensor(b, [5, 6, 4]), tf.tensor(c, [6, 4])]);
+    });
+  });
+});
+
+describe("Conv2DBackpropFilter", () => {
+  type Case = { x: [number, number, number, number]; filter: [number, number, number, number]; strides: number | [number, number]; pad: "same" | "valid" | number };
+  const cases: Case[] = [
+    { x: [2, 9, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: "same" },
+    { x: [3, 9, 8, 1], filter: [3, 3, 1, 5], strides: 2, pad: "same" },
+    { x: [2, 10, 7, 2], filter: [3, 3, 2, 3], strides: 2, pad: "valid" },
+    { x: [1, 12, 11, 4], filter: [5, 3, 4, 2], strides: [2, 1], pad: "same" },
+    { x: [2, 6, 6, 3], filter: [2, 2, 3, 3], strides: 2, pad: "valid" },
+    { x: [2, 7, 9, 2], filter: [3, 3, 2, 2], strides: 1, pad: 1 },
+    { x: [4, 5, 20, 40], filter: [1, 3, 40, 8], strides: 1, pad: "same" },
+  ];
+  for (const c of cases) {
+    test(`x ${JSON.stringify(c.x)} filter ${JSON.stringify(c.filter)} strides ${JSON.stringify(c.strides)} pad ${c.pad}`, async () => {
+      const x = randn(c.x);
+      const f = randn(c.filter);
+      await expectSameAsCpu(() => {
+        const g = tf.grads((xt: tf.Tensor4D, ft: tf.Tensor4D) => tf.conv2d(xt, ft, c.strides, c.pad).square().sum());
+        return g([tf.tensor4d(x, c.x), tf.tensor4d(f, c.filter)]);
+      });
+    });
+  }
+
+  test("NCHW input", async () => {
+    const x = randn([2, 3, 8, 7]);
+    const dyShape = [2, 4, 4, 4];
+    const dy = randn(dyShape);
+    const attrs = { strides: [2, 2], pad: "same", dataFormat: "NCHW", filterShape: [3, 3, 3, 4] };
+    await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, [2, 3, 8, 7]), dy: tf.tensor(dy, dyShape) }, attrs as never) as tf.Tensor);
+  });
+
+  test("a batch split into chunks gives the same sum", async () => {
+    const saved = patchLimit.floats;
+    patchLimit.floats = 500;
+    try {
+      const x = randn([5, 8, 8, 2]);
+      const dy = randn([5, 4, 4, 3]);
+      const attrs = { strides: [2, 2], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 2, 3] };
+      await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, [5, 8, 8, 2]), dy: tf.tensor(dy, [5, 4, 4, 3]) }, attrs as never) as tf.Tensor);
+    } finally {
+      patchLimit.floats = saved;
+    }
+  });
+
+  test("conv1d gradients (a 2-D convolution of height 1)", async () => {
+    const x = randn([3, 20, 6]);
+    const f = randn([5, 6, 4]);
+    for (const [stride, pad] of [
+      [1, "same"],
+      [2, "valid"],
+    ] as const) {
+      await expectSameAsCpu(() => {
+        const g = tf.grads((xt: tf.Tensor3D, ft: tf.Tensor3D) => tf.conv1d(xt, ft, stride, pad).square().sum());
+        return g([tf.tensor3d(x, [3, 20, 6]), tf.tensor3d(f, [5, 6, 4])]);
+      });
+    }
+  });
+});
+
+describe("Slice, Unpack, SplitV", () => {
+  test("slices of ranks 1–5, float32 and int32", async () => {
+    const specs: [number[], number[], number[]][] = [
+      [[10], [3], [4]],
+      [[6, 7], [1, 2], [4, -1]],
+      [[6, 7], [0, 3], [6, 1]],
+      [[4, 5, 6], [1, 0, 0], [2, 5, 6]],
+      [[4, 5, 6], [1, 2, 3], [3, 2, 2]],
+      [[3, 4, 5, 6], [0, 1, 0, 2], [3, 2, 5, 3]],
+      [[2, 3, 4, 5, 6], [1, 1, 1, 1, 1], [1, 2, 3, 3, 4]],
+      [[4, 5], [2, 0], [0, 5]],
+    ];
+    for (const [shape, begin, size] of specs) {
+      const x = randn(shape);
+      await expectSameAsCpu(() => {
+        const t = tf.tensor(x, shape);
+        return [t.slice(begin, size), t.mul(100).toInt().slice(begin, size).toFloat()];
+      });
+    }
+  });
+
+  test("unstack along each axis and split into equal and sized pieces", async () => {
+    const shape = [4, 3, 5];
+    const x = randn(shape);
+    for (const axis of [0, 1, 2, -1]) await expectSameAsCpu(() => tf.unstack(tf.tensor(x, shape), axis));
+    await expectSameAsCpu(() => tf.split(tf.tensor(x, shape), 5, 2));
+    await expectSameAsCpu(() => tf.split(tf.tensor(x, shape), [1, -1, 2], 2));
+    await expectSameAsCpu(() => tf.split(tf.tensor(x, shape), [3, 1], 0));
+  });
+});
+
+describe("Identity and Cast", () => {
+  test("share data without leaking: values equal cpu and every tensor is freed", async () => {
+    const x = randn([5, 6]);
+    await tf.setBackend("wasm");
+    const before = tf.engine().backend.numDataIds();
+    await expectSameAsCpu(() => {
+      const t = tf.tensor(x, [5, 6]);
+      const halves = t.round().div(2);
+      return [tf.clone(t), t.cast("float32"), t.mul(3).cast("int32").cast("float32"), t.cast("bool").cast("float32"), halves.cast("bool").cast("int32").cast("float32"), t.greater(0).cast("int32").cast("float32")];
+    });
+    await tf.setBackend("wasm");
+    expect(tf.engine().backend.numDataIds()).toBe(before);
+  });
+});
+
+describe("training on wasm", () => {
+  test("a small conv2d + conv1d + batch-norm model fits and its loss goes down", async () => {
+    await tf.setBackend("wasm");
+    registerClaveKernels(tf);
+    const L = tf.layers;
+    const input = L.input({ shape: [16, 12, 1] });
+    let h = L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: "same", kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }).apply(input) as tf.SymbolicTensor;
+    h = L.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = L.activation({ activation: "relu" }).apply(h) as tf.SymbolicTensor;
+    h = L.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+    h = L.reshape({ targetShape: [4, 18] }).apply(h) as tf.SymbolicTensor;
+    h = L.conv1d({ filters: 5, kernelSize: 3, padding: "same", activation: "relu", kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }).apply(h) as tf.SymbolicTensor;
+    h = L.flatten().apply(h) as tf.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: "softmax", kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }).apply(h) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: tf.train.adam(0.01), loss: "sparseCategoricalCrossentropy" });
+    // Three classes, each a bright square in a different place.
+    const n = 48;
+    const xs = new Float32Array(n * 16 * 12);
+    const ys = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      ys[i] = i % 3;
+      for (let p = 0; p < 16 * 12; p++) xs[i * 192 + p] = 0.3 * (random() - 0.5);
+      for (let r = 0; r < 5; r++) for (let c = 0; c < 4; c++) xs[i * 192 + (2 + 5 * ys[i] + r) * 12 + 4 * ys[i] + c] += 1;
+    }
+    const x = tf.tensor4d(xs, [n, 16, 12, 1]);
+    const y = tf.tensor1d(ys);
+    const history = await model.fit(x, y, { epochs: 8, batchSize: 16, verbose: 0, shuffle: false });
+    tf.dispose([x, y]);
+    model.dispose();
+    expect(tf.getBackend()).toBe("wasm");
+    const loss = history.history.loss as number[];
+    expect(loss.every(Number.isFinite)).toBe(true);
+    expect(loss[loss.length - 1]).toBeLessThan(0.5 * loss[0]);
+  });
+});
