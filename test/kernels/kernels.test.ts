@@ -150,7 +150,7 @@ describe("Conv2DBackpropFilter", () => {
       const x = randn(c.x);
       const f = randn(c.filter);
       await expectSameAsCpu(() => {
-        const g = tf.grads((xt: tf.Tensor4D, ft: tf.Tensor4D) => tf.conv2d(xt, ft, c.strides, c.pad).square().sum());
+        const g = tf.grads((xt: tf.Tensor, ft: tf.Tensor) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, c.strides, c.pad).square().sum());
         return g([tf.tensor4d(x, c.x), tf.tensor4d(f, c.filter)]);
       });
     });
@@ -185,7 +185,7 @@ describe("Conv2DBackpropFilter", () => {
       [2, "valid"],
     ] as const) {
       await expectSameAsCpu(() => {
-        const g = tf.grads((xt: tf.Tensor3D, ft: tf.Tensor3D) => tf.conv1d(xt, ft, stride, pad).square().sum());
+        const g = tf.grads((xt: tf.Tensor, ft: tf.Tensor) => tf.conv1d(xt as tf.Tensor3D, ft as tf.Tensor3D, stride, pad).square().sum());
         return g([tf.tensor3d(x, [3, 20, 6]), tf.tensor3d(f, [5, 6, 4])]);
       });
     }
