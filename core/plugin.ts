@@ -110,12 +110,19 @@ export interface LabelledArray {
 }
 
 export interface FitOptions {
-  readonly epochs: number;
+  /** Epochs to train; default: the model's `epochs` param when it has one. */
+  readonly epochs?: number;
+  /** Default: the model's `batch_size` param when it has one. */
   readonly batchSize?: number;
   readonly validation?: LabelledArray;
   readonly seed: number;
+  /** Loss weight of each class; default: what the model's params say (e.g. `class_weight=balanced`). */
   readonly classWeights?: readonly number[];
   readonly onEpoch?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
+  /** Folder where the best weights so far are saved (as `save` writes them) each time they improve. */
+  readonly checkpointDir?: string;
+  /** Draw a per-epoch progress bar on a terminal (default true; silent when not a terminal). */
+  readonly progress?: boolean;
 }
 
 /** Per-epoch values of each logged quantity (`loss`, `acc`, `val_loss`, ...), as Keras's History. */
@@ -128,6 +135,16 @@ export interface ModelPlugin<S extends ParamsSchema = ParamsSchema, M = unknown>
   predict(model: M, x: NdArray<Float32Array>): Promise<NdArray<Float32Array>>;
   save(model: M, dir: string): Promise<void>;
   load(dir: string): Promise<M>;
+  /**
+   * Optional: named intermediate outputs for `x` (attention weights `[n, time]`, token embeddings,
+   * autoencoder codes...), with `probabilities` among them.
+   */
+  inspect?(model: M, x: NdArray<Float32Array>): Promise<Record<string, NdArray<Float32Array>>>;
+  /**
+   * Optional transfer learning: a copy of a trained `model` whose classification head is replaced by
+   * a fresh one for `nClasses` classes and, with `freeze`, every other layer frozen.
+   */
+  transfer?(model: M, target: { nClasses: number; seed: number }, options: { freeze: boolean }): Promise<M>;
 }
 
 // ------------------------------------------------------------------------------------------ factories

@@ -1,14 +1,26 @@
 /**
  * Models written with TensorFlow.js layers. `defineTfModel` turns a `build` function returning a
- * `tf.LayersModel` into a full model plugin: training (Keras's `fit`), prediction, and saving in the
- * standard tfjs format (`model.json` + `weights.bin`, what `tf.loadLayersModel` reads).
+ * `tf.LayersModel` into a full model plugin: training with clave's engine (core/train: AdamW,
+ * schedules, early stopping, class weights, several outputs), prediction, intermediate outputs
+ * (attention weights, embeddings, codes), transfer learning, and saving in the standard tfjs format
+ * (`model.json` + `weights.bin`, what `tf.loadLayersModel` reads) plus `clave-model.json` (plugin,
+ * params, input shape).
+ *
+ * Conventions a network follows: its class probabilities come from a softmax layer named
+ * `probabilities` (else its last output is taken); a `ClaveStandardize` layer, when present, is
+ * adapted to the training set before the first training (`standardize` param).
  */
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
+import { z } from "zod";
 import { loadTf } from "./backend.ts";
+import { InputShapeError } from "./errors.ts";
 import { writeFileAtomic } from "./fsutil.ts";
+import { claveLayers, type ClaveLayers, type StandardizeLayer } from "./layers/index.ts";
 import { ndarray, type NdArray } from "./ndarray.ts";
+import { resolveParams } from "./params.ts";
 import {
   defineModel,
   type FitOptions,
@@ -20,16 +32,68 @@ import {
   type ParamsSchema,
 } from "./plugin.ts";
 import { withSeededRandom } from "./random.ts";
+import { fitNetwork, type OutputLoss, type TrainingPhase } from "./train/fit.ts";
+import { pickTrainingParams, trainingParamsShape, type TrainingDefaults, type TrainingParams } from "./train/params.ts";
 
 type Tf = typeof TF;
+
+/** The name of the layer whose output is the class probabilities. */
+export const PROBABILITIES = "probabilities";
+/** The dense layer before a softmax `probabilities` activation layer, when the head is split. */
+export const LOGITS = "logits";
+const STANDARDIZE_CLASS = "ClaveStandardize";
+const META_FILE = "clave-model.json";
+
+/** A trained (or built) tfjs model: the network and what it was built from. */
+export interface TfModel<P = Record<string, unknown>> {
+  /** The model plugin's name. */
+  readonly plugin: string;
+  readonly network: TF.LayersModel;
+  readonly io: ModelIO;
+  readonly params: P;
+  /** Layers frozen by transfer learning: no phase trains them. */
+  readonly frozen: readonly string[];
+}
+
+type TrainingShape = ReturnType<typeof trainingParamsShape>;
+/** A model's params schema: the training settings, then the architecture's own fields (which win). */
+export type TfParamsSchema<S extends ParamsSchema> = z.ZodObject<Omit<TrainingShape, keyof S["shape"]> & S["shape"]>;
+export type TfParams<S extends ParamsSchema> = ParamsOf<TfParamsSchema<S>>;
+
+/** What `build` gets besides `tf`: clave's layers and the usual input stem. */
+export interface BuildKit {
+  readonly layers: ClaveLayers;
+  /** The input, shaped `io.inputShape`, named `features`. */
+  input(): TF.SymbolicTensor;
+  /** `x` standardised per feature by a `ClaveStandardize` layer (frames all `ignoreValue` excluded from the statistics). */
+  standardize(x: TF.SymbolicTensor, options?: { ignoreValue?: number | null }): TF.SymbolicTensor;
+  /** A softmax dense layer named `probabilities` for `io.nClasses` classes, applied to `x`. */
+  head(x: TF.SymbolicTensor): TF.SymbolicTensor;
+}
 
 export interface TfModelDefinition<S extends ParamsSchema> {
   readonly name: string;
   readonly description: string;
+  /** The architecture's params; clave adds the training settings (`epochs`, `learning_rate`, ...). */
   readonly params: S;
-  /** Build and compile the network. `tf` has the chosen backend ready; unseeded initialisers are seeded from `io.seed`. */
-  build(io: ModelIO, params: ParamsOf<S>, tf: Tf): TF.LayersModel;
+  /** This architecture's defaults for the training settings (its study's batch size, class weights...). */
+  readonly training?: Partial<TrainingDefaults>;
+  /**
+   * Input ranks (without the batch axis) the network takes, and how to say it: `{ ranks: [2],
+   * describe: "[time, features]" }`. Other shapes are refused before building. Default: any.
+   */
+  readonly input?: { readonly ranks: readonly number[]; readonly describe: string };
+  /** Build the network (compiled or not: the engine compiles it). Initialisers are seeded from `io.seed`. */
+  build(io: ModelIO, params: TfParams<S>, tf: Tf, kit: BuildKit): TF.LayersModel;
+  /** The losses of the outputs; default: cross-entropy on `probabilities`. */
+  losses?(params: TfParams<S>): OutputLoss[];
+  /** Training phases; default: one phase of `epochs` with `losses`. `epochs` is the last phase's length. */
+  phases?(params: TfParams<S>, epochs: number): TrainingPhase[];
+  /** Intermediate outputs `inspect` returns, name → layer name (`{ attention: "attention_weights" }`). */
+  readonly taps?: Readonly<Record<string, string>>;
 }
+
+// ------------------------------------------------------------------------------------ save and load
 
 /** Save a layers model as `dir/model.json` and `dir/weights.bin`. */
 export async function saveLayersModel(model: TF.LayersModel, dir: string): Promise<void> {
@@ -47,9 +111,10 @@ export async function saveLayersModel(model: TF.LayersModel, dir: string): Promi
   );
 }
 
-/** Load what `saveLayersModel` (or tfjs-node's `file://` handler) wrote. */
+/** Load what `saveLayersModel` (or tfjs-node's `file://` handler) wrote; clave's custom layers are known. */
 export async function loadLayersModel(dir: string): Promise<TF.LayersModel> {
   const tf = await loadTf();
+  claveLayers(tf);
   const json = JSON.parse(await readFile(join(dir, "model.json"), "utf8")) as TF.io.ModelJSON;
   const buffers = await Promise.all(json.weightsManifest.flatMap((group) => group.paths.map((p) => readFile(join(dir, p)))));
   const total = Buffer.concat(buffers);
@@ -64,7 +129,9 @@ export async function loadLayersModel(dir: string): Promise<TF.LayersModel> {
   );
 }
 
-/** Train a compiled layers model on labelled arrays, reproducibly from `options.seed`. */
+// ---------------------------------------------------------------------------- plain layers helpers
+
+/** Train a compiled layers model on labelled arrays with tfjs's own `fit`, reproducibly from `options.seed`. */
 export async function fitLayersModel(model: TF.LayersModel, data: LabelledArray, options: FitOptions): Promise<History> {
   const tf = await loadTf();
   const history: History = {};
@@ -76,7 +143,7 @@ export async function fitLayersModel(model: TF.LayersModel, data: LabelledArray,
       : undefined;
     try {
       await model.fit(x, y, {
-        epochs: options.epochs,
+        epochs: options.epochs ?? 10,
         batchSize: options.batchSize ?? 32,
         shuffle: true,
         verbose: 0,
@@ -100,30 +167,195 @@ export async function fitLayersModel(model: TF.LayersModel, data: LabelledArray,
   return history;
 }
 
-/** Class probabilities from a layers model whose output is a softmax. */
-export async function predictLayersModel(model: TF.LayersModel, x: NdArray<Float32Array>): Promise<NdArray<Float32Array>> {
+/** The outputs of `network` for `x` at the layers named `layerNames`, in batches. */
+async function layerOutputs(network: TF.LayersModel, x: NdArray<Float32Array>, layerNames: readonly string[]): Promise<NdArray<Float32Array>[]> {
   const tf = await loadTf();
+  const outputs = layerNames.map((name) => network.getLayer(name).output as TF.SymbolicTensor);
+  const sameAsNetwork = outputs.length === network.outputs.length && outputs.every((o, i) => o === network.outputs[i]);
+  const model = sameAsNetwork ? network : tf.model({ inputs: network.inputs, outputs });
   const input = tf.tensor(x.data, [...x.shape]);
-  const output = model.predict(input) as TF.Tensor;
-  const data = (await output.data()) as Float32Array;
-  const shape = output.shape;
-  tf.dispose([input, output]);
-  return ndarray(data, shape);
+  try {
+    const result = model.predict(input, { batchSize: 256 });
+    const list = Array.isArray(result) ? result : [result];
+    const arrays: NdArray<Float32Array>[] = [];
+    for (const t of list) arrays.push(ndarray((await t.data()) as Float32Array, t.shape));
+    tf.dispose(list);
+    return arrays;
+  } finally {
+    input.dispose();
+  }
+}
+
+/** Class probabilities from a layers model: its `probabilities` layer, else its last output. */
+export async function predictLayersModel(model: TF.LayersModel, x: NdArray<Float32Array>): Promise<NdArray<Float32Array>> {
+  return (await layerOutputs(model, x, [probabilitiesLayerName(model)]))[0];
+}
+
+/** Names of the layers whose outputs are the network's outputs (a loaded Sequential has no `outputNames`). */
+export function outputLayerNames(network: TF.LayersModel): string[] {
+  return network.outputs.map((o) => o.sourceLayer.name);
+}
+
+function probabilitiesLayerName(network: TF.LayersModel): string {
+  const names = outputLayerNames(network);
+  return names.includes(PROBABILITIES) ? PROBABILITIES : names[names.length - 1];
+}
+
+// ------------------------------------------------------------------------------------ defineTfModel
+
+/** Run `fn` with tfjs's console warnings matching `pattern` silenced (the orthogonal initialiser's size notice). */
+function quietly<T>(pattern: RegExp, fn: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === "string" && pattern.test(args[0]))) warn(...args);
+  };
+  try {
+    return fn();
+  } finally {
+    console.warn = warn;
+  }
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function checkInput(name: string, io: ModelIO, shape: readonly number[], what: string): void {
+  const actual = shape.slice(1);
+  if (actual.length !== io.inputShape.length || actual.some((d, i) => d !== io.inputShape[i])) {
+    throw new InputShapeError(name, `${what} has examples of shape ${shapeText(actual)} but the model was built for ${shapeText(io.inputShape)}`);
+  }
+}
+
+function standardizeLayers(network: TF.LayersModel): StandardizeLayer[] {
+  return network.layers.filter((l) => l.getClassName() === STANDARDIZE_CLASS) as unknown as StandardizeLayer[];
 }
 
 /** A model plugin from a tfjs layers network. */
-export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinition<S>): ModelPlugin<S, TF.LayersModel> {
-  return defineModel<S, TF.LayersModel>({
-    name: definition.name,
+export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinition<S>): ModelPlugin<TfParamsSchema<S>, TfModel<TfParams<S>>> {
+  type P = TfParams<S>;
+  const params = z.object({ ...trainingParamsShape(definition.training), ...definition.params.shape }) as unknown as TfParamsSchema<S>;
+  const name = definition.name;
+
+  const losses = (p: P, network: TF.LayersModel): OutputLoss[] =>
+    definition.losses?.(p) ?? [{ output: probabilitiesLayerName(network), loss: "crossentropy", weight: 1 }];
+
+  const save = async (model: TfModel<P>, dir: string): Promise<void> => {
+    await saveLayersModel(model.network, dir);
+    const meta = { format: "clave-tfmodel", version: 1, plugin: model.plugin, io: model.io, params: model.params, frozen: model.frozen };
+    await writeFileAtomic(join(dir, META_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+  };
+
+  return defineModel<TfParamsSchema<S>, TfModel<P>>({
+    name,
     description: definition.description,
-    params: definition.params,
-    async build(io, params) {
+    params,
+
+    async build(io, p) {
       const tf = await loadTf();
-      return withSeededRandom(io.seed, () => definition.build(io, params, tf));
+      if (definition.input && !definition.input.ranks.includes(io.inputShape.length)) {
+        throw new InputShapeError(
+          name,
+          `examples of shape ${shapeText(io.inputShape)} (rank ${io.inputShape.length}); ${name} takes ${definition.input.describe}`,
+        );
+      }
+      const layers = claveLayers(tf);
+      const kit: BuildKit = {
+        layers,
+        input: () => tf.input({ shape: [...io.inputShape], name: "features" }),
+        standardize: (x, options = {}) =>
+          layers.standardize({ name: "standardize", ignoreValue: options.ignoreValue ?? null }).apply(x) as TF.SymbolicTensor,
+        head: (x) => tf.layers.dense({ units: io.nClasses, activation: "softmax", name: PROBABILITIES }).apply(x) as TF.SymbolicTensor,
+      };
+      const network = await withSeededRandom(io.seed, () => quietly(/^Orthogonal initializer/, () => definition.build(io, p, tf, kit)));
+      return { plugin: name, network, io: { ...io, inputShape: [...io.inputShape] }, params: p, frozen: [] };
     },
-    fit: fitLayersModel,
-    predict: predictLayersModel,
-    save: saveLayersModel,
-    load: loadLayersModel,
+
+    async fit(model, data, options) {
+      const tf = await loadTf();
+      checkInput(name, model.io, data.x.shape, "the training set");
+      if (options.validation) checkInput(name, model.io, options.validation.x.shape, "the validation set");
+      const settings: TrainingParams = pickTrainingParams(model.params as Record<string, unknown>);
+      const epochs = options.epochs ?? settings.epochs;
+      const network = model.network;
+      const standardizers = standardizeLayers(network);
+      if (settings.standardize) {
+        const features = model.io.inputShape[model.io.inputShape.length - 1];
+        for (const layer of standardizers) if (!layer.isAdapted()) layer.adapt(data.x.data, features);
+      }
+      const phases = definition.phases?.(model.params, epochs) ?? [{ name: "", epochs, losses: losses(model.params, network) }];
+      const standardizer = standardizers[0];
+      return fitNetwork(tf, network, data, {
+        settings,
+        phases,
+        seed: options.seed,
+        batchSize: options.batchSize ?? settings.batch_size,
+        ...(options.validation ? { validation: options.validation } : {}),
+        ...(options.classWeights ? { classWeights: options.classWeights } : {}),
+        ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+        frozen: new Set(model.frozen),
+        reconstructionTarget: (x) =>
+          tf.tidy(() => {
+            const z = standardizer ? (standardizer.apply(x) as TF.Tensor) : x;
+            return tf.reshape(z, [x.shape[0], -1]);
+          }),
+        ...(options.checkpointDir ? { onImprovement: async () => save(model, options.checkpointDir!) } : {}),
+        progress: options.progress ?? true,
+        label: name,
+      });
+    },
+
+    async predict(model, x) {
+      checkInput(name, model.io, x.shape, "the input");
+      return predictLayersModel(model.network, x);
+    },
+
+    async inspect(model, x) {
+      checkInput(name, model.io, x.shape, "the input");
+      const taps = { ...(definition.taps ?? {}), probabilities: probabilitiesLayerName(model.network) };
+      const names = Object.keys(taps);
+      const arrays = await layerOutputs(model.network, x, Object.values(taps));
+      return Object.fromEntries(names.map((n, i) => [n, arrays[i]]));
+    },
+
+    async transfer(model, target, options) {
+      const tf = await loadTf();
+      const network = model.network;
+      const oldHead = network.getLayer(probabilitiesLayerName(network));
+      // A head split into `logits` (dense) → `probabilities` (softmax) is replaced whole.
+      const split = oldHead.getClassName() === "Activation" && network.layers.some((l) => l.name === LOGITS);
+      const features = (split ? network.getLayer(LOGITS).input : oldHead.input) as TF.SymbolicTensor;
+      const newHead = await withSeededRandom(target.seed, () => {
+        if (!split) return tf.layers.dense({ units: target.nClasses, activation: "softmax", name: PROBABILITIES }).apply(features) as TF.SymbolicTensor;
+        const logits = tf.layers.dense({ units: target.nClasses, name: LOGITS }).apply(features);
+        return tf.layers.activation({ activation: "softmax", name: PROBABILITIES }).apply(logits) as TF.SymbolicTensor;
+      });
+      const oldHeadOutput = oldHead.output as TF.SymbolicTensor;
+      const outputs = network.outputs.map((o) => (o === oldHeadOutput ? newHead : o));
+      const transferred = tf.model({ inputs: network.inputs, outputs, name: `${network.name}_transfer` });
+      const head = new Set([PROBABILITIES, LOGITS]);
+      const frozen = options.freeze ? transferred.layers.filter((l) => !head.has(l.name)).map((l) => l.name) : [];
+      return { plugin: name, network: transferred, io: { ...model.io, nClasses: target.nClasses, seed: target.seed }, params: model.params, frozen };
+    },
+
+    save,
+
+    async load(dir) {
+      const network = await loadLayersModel(dir);
+      const metaPath = join(dir, META_FILE);
+      if (!existsSync(metaPath)) {
+        const inputShape = (network.inputs[0].shape.slice(1) as number[]).map(Number);
+        const nClasses = (network.getLayer(probabilitiesLayerName(network)).outputShape as number[]).at(-1)!;
+        return { plugin: name, network, io: { inputShape, nClasses, seed: 0 }, params: resolveParams({ name, params }, {}) as P, frozen: [] };
+      }
+      const meta = JSON.parse(await readFile(metaPath, "utf8")) as { io: ModelIO; params: Record<string, unknown>; frozen?: string[] };
+      return {
+        plugin: name,
+        network,
+        io: meta.io,
+        params: resolveParams({ name, params }, meta.params) as P,
+        frozen: meta.frozen ?? [],
+      };
+    },
   });
 }

@@ -4,6 +4,15 @@ import folder from "./sources/folder.ts";
 import rms from "./features/rms.ts";
 import stack, { stackableBuiltins } from "./features/stack.ts";
 import mlp from "./models/mlp.ts";
+import lstm from "./models/lstm.ts";
+import bilstmAttention from "./models/bilstm_attention.ts";
+import bilstmAttentionBn from "./models/bilstm_attention_bn.ts";
+import crnn from "./models/crnn.ts";
+import cnnTokenAttention from "./models/cnn_token_attention.ts";
+import dense2 from "./models/dense2.ts";
+import autoencoder from "./models/autoencoder.ts";
+import softmaxAutoencoder from "./models/softmax_autoencoder.ts";
+import cnn2d from "./models/cnn2d.ts";
 
 export const builtinPlugins: readonly Plugin[] = [
   // sources
@@ -13,4 +22,13 @@ export const builtinPlugins: readonly Plugin[] = [
   stack,
   // models
   mlp,
+  lstm,
+  bilstmAttention,
+  bilstmAttentionBn,
+  crnn,
+  cnnTokenAttention,
+  dense2,
+  autoencoder,
+  softmaxAutoencoder,
+  cnn2d,
 ] as Plugin[];

@@ -1,0 +1,7 @@
+/** The training engine: AdamW, schedules, early stopping, class weights, phases of a tfjs network's training. */
+export * from "./class-weights.ts";
+export * from "./early-stopping.ts";
+export * from "./schedule.ts";
+export * from "./optimizer.ts";
+export * from "./params.ts";
+export * from "./fit.ts";

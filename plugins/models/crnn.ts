@@ -1,0 +1,51 @@
+/**
+ * Convolutional recurrent networks on mel spectrograms `[time, mels]`: convolution blocks (conv →
+ * ReLU → max-pool) in 1-D along time (mels as channels) or 2-D over time × mels, then a GRU or LSTM
+ * with dropout on its inputs and recurrent state, then softmax. `conv` and `rnn` pick CNN1D+GRU,
+ * CNN1D+LSTM, CNN2D+LSTM or CNN2D+GRU.
+ */
+import { z } from "zod";
+import type * as TF from "@tensorflow/tfjs";
+import { InputShapeError } from "../../core/errors.ts";
+import { defineTfModel } from "../../core/tfmodel.ts";
+
+export default defineTfModel({
+  name: "crnn",
+  description: "CNN (1-D or 2-D, max-pool after ReLU) + GRU or LSTM with recurrent dropout, on mel spectrograms.",
+  params: z.object({
+    conv: z.enum(["1d", "2d"]).default("2d").describe("1-D convolutions along time (mels as channels) or 2-D over time x mels"),
+    rnn: z.enum(["gru", "lstm"]).default("gru").describe("recurrent layer after the convolutions"),
+    filters: z.array(z.number().int().positive()).min(1).default([32, 64]).describe("filters of each convolution block"),
+    kernel_size: z.number().int().positive().default(3).describe("convolution kernel size (each axis)"),
+    pool_size: z.number().int().positive().default(2).describe("max-pool size (each axis) after each convolution"),
+    rnn_units: z.number().int().positive().default(64).describe("units of the recurrent layer"),
+    rnn_dropout: z.number().min(0).max(0.9).default(0.2).describe("dropout on the recurrent layer's inputs and state"),
+  }),
+  input: { ranks: [2], describe: "spectrograms [time, mels] (e.g. melspectrogram frames)" },
+  build(io, p, tf, kit) {
+    const [time, mels] = io.inputShape;
+    const input = kit.input();
+    let x = kit.standardize(input);
+    const pooled = (n: number) => Math.ceil(n / p.pool_size);
+    if (p.conv === "1d") {
+      for (const [i, filters] of p.filters.entries()) {
+        x = tf.layers.conv1d({ filters, kernelSize: p.kernel_size, padding: "same", activation: "relu", name: `conv_${i + 1}` }).apply(x) as TF.SymbolicTensor;
+        x = tf.layers.maxPooling1d({ poolSize: p.pool_size, padding: "same", name: `pool_${i + 1}` }).apply(x) as TF.SymbolicTensor;
+      }
+    } else {
+      x = tf.layers.reshape({ targetShape: [time, mels, 1], name: "add_channel" }).apply(x) as TF.SymbolicTensor;
+      let [t, f] = [time, mels];
+      for (const [i, filters] of p.filters.entries()) {
+        x = tf.layers.conv2d({ filters, kernelSize: p.kernel_size, padding: "same", activation: "relu", name: `conv_${i + 1}` }).apply(x) as TF.SymbolicTensor;
+        x = tf.layers.maxPooling2d({ poolSize: p.pool_size, padding: "same", name: `pool_${i + 1}` }).apply(x) as TF.SymbolicTensor;
+        [t, f] = [pooled(t), pooled(f)];
+      }
+      const channels = p.filters[p.filters.length - 1];
+      x = tf.layers.reshape({ targetShape: [t, f * channels], name: "to_sequence" }).apply(x) as TF.SymbolicTensor;
+    }
+    if ((x.shape[1] ?? 0) < 1) throw new InputShapeError("crnn", `${time} frames are too few for ${p.filters.length} pooling blocks`);
+    const recurrent = { units: p.rnn_units, dropout: p.rnn_dropout, recurrentDropout: p.rnn_dropout, name: p.rnn };
+    x = (p.rnn === "gru" ? tf.layers.gru(recurrent) : tf.layers.lstm(recurrent)).apply(x) as TF.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: kit.head(x), name: `crnn_${p.conv}_${p.rnn}` });
+  },
+});
