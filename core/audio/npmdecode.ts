@@ -43,6 +43,24 @@ function fromWasm(path: string, result: WasmResult, format: string, codec: strin
   return { channels, sr: result.sampleRate, format, codec, decoder: "npm" };
 }
 
+/**
+ * The wasm FLAC decoder divides b-bit integers by 2^(b−1) − 1; libsndfile (so librosa) and ffmpeg divide
+ * by 2^(b−1). Recover the integers (exact up to 24 bits: the float32 error is below half a step) and
+ * rescale.
+ */
+function rescaleFlac<T extends WasmResult & { bitDepth: number }>(result: T): T {
+  const bits = result.bitDepth;
+  if (!(bits >= 4 && bits <= 32)) return result;
+  const full = 2 ** (bits - 1);
+  const wasm = full - 1;
+  for (const channel of result.channelData) {
+    for (let i = 0; i < channel.length; i++) {
+      channel[i] = bits <= 24 ? Math.round(channel[i] * wasm) / full : (channel[i] * wasm) / full;
+    }
+  }
+  return result;
+}
+
 /** Parameters of an OpusHead packet (RFC 7845 §5.1). */
 interface OpusHead {
   readonly channels: number;
@@ -152,6 +170,17 @@ async function decodeAac(bytes: Uint8Array, path: string, format: string): Promi
 
 /** Decode a whole file held in memory without ffmpeg. */
 export async function decodeWithNpm(bytes: Uint8Array, format: SniffedFormat, path: string): Promise<DecodedAudio> {
+  try {
+    return await decodeByFormat(bytes, format, path);
+  } catch (error) {
+    if (error instanceof AudioDecodeError) throw error;
+    // A wasm decoder that traps or throws on damaged data: report it as what it is.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AudioDecodeError(path, `${format} decoder failed: ${message}`, { cause: error });
+  }
+}
+
+async function decodeByFormat(bytes: Uint8Array, format: SniffedFormat, path: string): Promise<DecodedAudio> {
   switch (format) {
     case "wav":
       return decodeWav(bytes, path);
@@ -173,7 +202,8 @@ export async function decodeWithNpm(bytes: Uint8Array, format: SniffedFormat, pa
       const decoder = new FLACDecoder();
       await decoder.ready;
       try {
-        return fromWasm(path, await quietly(() => decoder.decodeFile(bytes)), format === "flac" ? "flac" : "ogg", "flac");
+        const result = await quietly(() => decoder.decodeFile(bytes));
+        return fromWasm(path, rescaleFlac(result), format === "flac" ? "flac" : "ogg", "flac");
       } finally {
         decoder.free();
       }
