@@ -2,9 +2,12 @@
  * A collection on disk laid out as `<root>/<label>/<audio files>`: the label of a track is the name of
  * the first folder under the root (deeper folders are searched too). Files directly in the root have
  * no label folder and are listed with the label `unlabelled`.
+ *
+ * Artist and title come from the file name when it matches `name_pattern` (by default
+ * `Artist - Title.ext`), so that splits can keep each artist's tracks on one side.
  */
 import { readdir } from "node:fs/promises";
-import { extname, join, relative, resolve, sep } from "node:path";
+import { basename, extname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import { ConfigError } from "../../core/errors.ts";
@@ -29,6 +32,10 @@ export default defineSource({
   params: z.object({
     path: z.string().min(1).describe("root folder of the collection"),
     extensions: z.array(z.string()).default(AUDIO_EXTENSIONS).describe("audio file extensions to list, without the dot"),
+    name_pattern: z
+      .string()
+      .default("^(?<artist>.+?) - (?<title>.+)$")
+      .describe("regular expression on the file name without extension; its named groups artist and title fill those columns (empty: none)"),
   }),
   root: (p) => resolve(p.path),
   async list(p) {
@@ -40,6 +47,12 @@ export default defineSource({
       throw new ConfigError(root, `cannot read the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     const wanted = new Set(p.extensions.map((e) => e.toLowerCase().replace(/^\./, "")));
+    let pattern: RegExp | undefined;
+    try {
+      pattern = p.name_pattern ? new RegExp(p.name_pattern) : undefined;
+    } catch (error) {
+      throw new ConfigError(root, `name_pattern ${JSON.stringify(p.name_pattern)} is not a regular expression: ${(error as Error).message}`);
+    }
     const tracks: Track[] = [];
     for (const file of files) {
       const ext = extname(file).slice(1).toLowerCase();
@@ -47,7 +60,14 @@ export default defineSource({
       const rel = relative(root, file).split(sep).join("/");
       const parts = rel.split("/");
       const label = parts.length > 1 ? parts[0] : "unlabelled";
-      tracks.push({ id: rel.slice(0, rel.length - ext.length - 1), label, path: rel });
+      const named = pattern?.exec(basename(file, extname(file)))?.groups ?? {};
+      tracks.push({
+        id: rel.slice(0, rel.length - ext.length - 1),
+        label,
+        path: rel,
+        ...(named.artist?.trim() ? { artist: named.artist.trim() } : {}),
+        ...(named.title?.trim() ? { title: named.title.trim() } : {}),
+      });
     }
     return tracks;
   },

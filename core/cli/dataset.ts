@@ -1,0 +1,237 @@
+/**
+ * `clave dataset build|validate|stats|split`: manifests from sources, their faults, their balance,
+ * and leak-free splits.
+ */
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { buildManifest } from "../dataset/build.ts";
+import { readManifest, writeManifest, type Manifest } from "../dataset/manifest.ts";
+import { applySplit, findLeaks, type GroupBy } from "../dataset/split.ts";
+import { datasetStats } from "../dataset/stats.ts";
+import { validateManifest } from "../dataset/validate.ts";
+import { UsageError } from "../errors.ts";
+import { parseParamAssignments, resolveParams } from "../params.ts";
+import { cliRegistry, collect } from "./context.ts";
+import { formatTable, type Cell } from "./table.ts";
+
+const GROUPS: readonly GroupBy[] = ["auto", "artist", "track"];
+
+function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`${flag} ${value}: expected ${expected}`);
+  return n;
+}
+
+/** `80,10,10`, `0.8,0.1,0.1` or `80/10/10` → three fractions. */
+export function parseRatios(value: string | undefined): [number, number, number] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(/[,/:]/).map((s) => Number(s.trim()));
+  if (parts.length !== 3 || parts.some((p) => !Number.isFinite(p) || p < 0) || parts[0] + parts[1] + parts[2] <= 0) {
+    throw new UsageError(`--ratios ${value}: expected three non-negative numbers for train, validation, test (e.g. 80,10,10)`);
+  }
+  return parts as [number, number, number];
+}
+
+function parseGroup(value: string | undefined): GroupBy | undefined {
+  if (value === undefined) return undefined;
+  if (!GROUPS.includes(value as GroupBy)) throw new UsageError(`--group ${value}: expected one of ${GROUPS.join(", ")}`);
+  return value as GroupBy;
+}
+
+interface SplitFlags {
+  split?: string;
+  ratios?: string;
+  seed?: string;
+  group?: string;
+  kfold?: string;
+  includeExcluded?: boolean;
+}
+
+function splitOptions(o: SplitFlags) {
+  return {
+    ratios: parseRatios(o.ratios),
+    seed: parseNumber("--seed", o.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer"),
+    group: parseGroup(o.group),
+    kfold: parseNumber("--kfold", o.kfold, (n) => Number.isInteger(n) && n >= 2, "an integer k >= 2"),
+    includeExcluded: o.includeExcluded,
+  };
+}
+
+const round = (v: number | null, digits = 2) => (v === null ? null : Number(v.toFixed(digits)));
+
+/** The stats table as printed. */
+export function formatStats(manifest: Pick<Manifest, "rows">): string {
+  const rows = datasetStats(manifest).map(
+    (s): Record<string, Cell> => ({
+      label: s.label,
+      tracks: s.tracks,
+      share: `${(100 * s.share).toFixed(1)}%`,
+      train: s.train,
+      validation: s.validation,
+      test: s.test,
+      excluded: s.excluded,
+      unsplit: s.unsplit,
+      artists: s.artists,
+      min_s: round(s.min_s),
+      mean_s: round(s.mean_s),
+      max_s: round(s.max_s),
+      hours: round(s.total_h, 3),
+    }),
+  );
+  return formatTable(rows);
+}
+
+function addSplitFlags(command: Command): Command {
+  return command
+    .option("--split <how>", "auto (the published split if the data has one, else stratified), stratified, none, or a published split's name (sturm, fma)")
+    .option("--ratios <train,validation,test>", "fractions for stratified splits (default 80,10,10)")
+    .option("--seed <n>", "seed of stratified splits (default 0)")
+    .option("--group <by>", `keep together: ${GROUPS.join(", ")} (auto: by artist when artists are known)`)
+    .option("--kfold <k>", "also write a `fold` column: k stratified folds, grouped the same way");
+}
+
+export function registerDataset(program: Command): void {
+  const dataset = program.command("dataset").description("build dataset manifests from sources; validate, describe and split them");
+
+  addSplitFlags(
+    dataset
+      .command("build")
+      .description("list a source's tracks, check their files and write a manifest CSV (with splits)")
+      .requiredOption("--source <name>", "source plugin: gtzan, fma, folder, synthetic, or one of yours (clave plugins --kind source)")
+      .option("--path <dir>", "the dataset's folder (the source's `path` param)")
+      .option("--out <manifest.csv>", "manifest to write (default <path>/manifest.csv, or data/<source>/manifest.csv)")
+      .option("--param <key=value>", "a source param (repeatable), e.g. --param subset=medium", collect, [])
+      .option("--per-class <n>", "synthetic: clips per style")
+      .option("--seconds <s>", "synthetic: seconds per clip")
+      .option("--no-hash", "do not hash the files")
+      .option("--no-probe", "do not read the files' headers (durations unknown, unreadable files kept)")
+      .option("--strict", "exit 1 when any track was left out")
+      .option("--json", "print the problems and counts as JSON"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  clave dataset build --source gtzan --path data/gtzan                  # Sturm's fault-filtered split
+  clave dataset build --source fma --path data/fma --param subset=small # FMA's artist-filtered split
+  clave dataset build --source folder --path data/salsa --split stratified --seed 1
+  clave dataset build --source synthetic --per-class 20 --seconds 5 --seed 0 --out data/synthetic/manifest.csv
+Tracks that cannot be listed or read are reported and left out; the others are written.`,
+    )
+    .action(async (o: SplitFlags & {
+      source: string;
+      path?: string;
+      out?: string;
+      param: string[];
+      perClass?: string;
+      seconds?: string;
+      hash: boolean;
+      probe: boolean;
+      strict?: boolean;
+      json?: boolean;
+    }) => {
+      const registry = await cliRegistry();
+      const source = registry.source(o.source);
+      const values: Record<string, unknown> = parseParamAssignments(o.param, source.name)[source.name] ?? {};
+      const known = Object.keys(source.params.shape);
+      const flag = (name: string, key: string, value: unknown) => {
+        if (value === undefined) return;
+        if (!known.includes(key)) throw new UsageError(`${name}: source ${source.name} has no ${key} param (it has: ${known.join(", ") || "none"})`);
+        values[key] = value;
+      };
+      flag("--path", "path", o.path);
+      flag("--per-class", "per_class", parseNumber("--per-class", o.perClass, (n) => Number.isInteger(n) && n > 0, "a positive integer"));
+      flag("--seconds", "seconds", parseNumber("--seconds", o.seconds, (n) => n > 0, "a positive number of seconds"));
+      const split = splitOptions(o);
+      if (split.seed !== undefined && known.includes("seed") && values.seed === undefined) values.seed = split.seed;
+      const params = resolveParams(source, values);
+      const out = resolve(o.out ?? (typeof params.path === "string" ? join(params.path, "manifest.csv") : join("data", source.name, "manifest.csv")));
+      const result = await buildManifest(source, params as Record<string, unknown>, { out, split: o.split, ...split, hash: o.hash, probe: o.probe });
+      const { rows } = result.manifest;
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ out, tracks: rows.length, listed: result.listed, rendered: result.rendered, problems: result.problems }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatStats(result.manifest)}\n`);
+        process.stdout.write(`wrote ${out}: ${rows.length} tracks from source ${source.name}${result.rendered ? ` (${result.rendered} rendered)` : ""}\n`);
+      }
+      for (const p of result.problems) process.stderr.write(`clave: ${p.path}: ${p.reason}\n`);
+      if (result.problems.length > 0) {
+        process.stderr.write(`clave: ${result.problems.length} problem(s); ${rows.length} of ${result.listed} listed tracks written\n`);
+        if (o.strict) process.exitCode = 1;
+      }
+    });
+
+  dataset
+    .command("validate")
+    .description("check a manifest: missing files, hash mismatches, undecodable audio, duplicates, odd durations, leaks")
+    .argument("<manifest>", "manifest CSV")
+    .option("--no-decode", "read headers only (faster; undecodable streams may pass)")
+    .option("--no-hash", "do not recompute the files' sha256")
+    .option("--expected-duration <s>", "expected duration in seconds (default: the median)")
+    .option("--tolerance <fraction>", "relative tolerance on durations (default 0.1)")
+    .option("--root <dir>", "folder the manifest's paths are relative to (default: the manifest's folder)")
+    .option("--json", "print the report as JSON")
+    .addHelpText(
+      "after",
+      `
+Exits 1 when it finds any issue, 0 when none. Examples:
+  clave dataset validate data/gtzan/manifest.csv
+  clave dataset validate data/fma/manifest.csv --no-decode --expected-duration 30`,
+    )
+    .action(async (file: string, o: { decode: boolean; hash: boolean; expectedDuration?: string; tolerance?: string; root?: string; json?: boolean }) => {
+      const manifest = await readManifest(file, { root: o.root });
+      const report = await validateManifest(manifest, {
+        decode: o.decode,
+        hash: o.hash,
+        expectedDuration: parseNumber("--expected-duration", o.expectedDuration, (n) => n > 0, "a positive number of seconds"),
+        tolerance: parseNumber("--tolerance", o.tolerance, (n) => n >= 0, "a non-negative fraction"),
+      });
+      if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else {
+        if (report.issues.length > 0) process.stdout.write(`${formatTable(report.issues.map((i) => ({ kind: i.kind, id: i.id, detail: i.detail })))}\n`);
+        process.stdout.write(`${report.issues.length} issue(s) in ${report.checked} tracks of ${file}\n`);
+      }
+      if (report.issues.length > 0) process.exitCode = 1;
+    });
+
+  dataset
+    .command("stats")
+    .description("class balance per split and durations, one row per label")
+    .argument("<manifest>", "manifest CSV")
+    .option("--json", "print JSON (one object per label, then the total as label \"(all)\")")
+    .addHelpText("after", "\nExample:\n  clave dataset stats data/synthetic/manifest.csv")
+    .action(async (file: string, o: { json?: boolean }) => {
+      const manifest = await readManifest(file);
+      if (o.json) process.stdout.write(`${JSON.stringify(datasetStats(manifest), null, 2)}\n`);
+      else process.stdout.write(`${formatStats(manifest)}\n`);
+    });
+
+  addSplitFlags(
+    dataset
+      .command("split")
+      .description("(re)split a manifest: stratified by track or artist, k-fold, or a published split")
+      .argument("<manifest>", "manifest CSV (rewritten in place unless --out)")
+      .option("--out <manifest.csv>", "write the split manifest here instead")
+      .option("--include-excluded", "also split tracks marked excluded")
+      .option("--json", "print the stats as JSON"),
+  )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  clave dataset split data/salsa/manifest.csv --ratios 70,15,15 --seed 3
+  clave dataset split data/gtzan/manifest.csv --split sturm
+  clave dataset split data/fma/manifest.csv --split stratified --group artist --kfold 5`,
+    )
+    .action(async (file: string, o: SplitFlags & { out?: string; json?: boolean }) => {
+      const manifest = applySplit(await readManifest(file), o.split ?? "auto", splitOptions(o));
+      const leaks = [...findLeaks(manifest.rows), ...(manifest.extraColumns.includes("fold") ? findLeaks(manifest.rows, "fold") : [])];
+      const out = o.out ?? file;
+      await writeManifest(out, manifest);
+      if (o.json) process.stdout.write(`${JSON.stringify({ out, stats: datasetStats(manifest), leaks }, null, 2)}\n`);
+      else process.stdout.write(`${formatStats(manifest)}\nwrote ${out}\n`);
+      for (const leak of leaks) process.stderr.write(`clave: ${leak.kind} ${leak.key} is in ${leak.parts.join(" and ")} (${leak.ids.join(", ")})\n`);
+      if (leaks.length > 0) process.exitCode = 1;
+    });
+}
