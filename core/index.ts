@@ -12,3 +12,4 @@ export * from "./random.ts";
 export * from "./progress.ts";
 export * from "./tfmodel.ts";
 export * from "./audio/index.ts";
+export * from "./dataset/index.ts";

@@ -1,6 +1,9 @@
 /** The plugins clave ships. Each lives in its own file under plugins/<kind>/. */
 import type { Plugin } from "../core/plugin.ts";
 import folder from "./sources/folder.ts";
+import gtzan from "./sources/gtzan.ts";
+import fma from "./sources/fma.ts";
+import synthetic from "./sources/synthetic.ts";
 import rms from "./features/rms.ts";
 import stack, { stackableBuiltins } from "./features/stack.ts";
 import mlp from "./models/mlp.ts";
@@ -17,6 +20,9 @@ import cnn2d from "./models/cnn2d.ts";
 export const builtinPlugins: readonly Plugin[] = [
   // sources
   folder,
+  gtzan,
+  fma,
+  synthetic,
   // features
   ...stackableBuiltins,
   stack,

@@ -7,6 +7,7 @@ import { ClaveError } from "../errors.ts";
 import type { Plugin } from "../plugin.ts";
 import { collect, configureCli } from "./context.ts";
 import { registerAudio } from "./audio.ts";
+import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerPlugins } from "./plugins.ts";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerPlugins(program);
   registerDoctor(program);
   registerAudio(program);
+  registerDataset(program);
   return program;
 }
 
