@@ -497,8 +497,8 @@ function runPoly(x: Float32Array, s: Extract<Stage, { kind: "poly" }>): Float32A
   const hp = new Float64Array(numTaps + 4);
   hp.set(h, 2);
   const hq = (i: number): number => hp[i + 2];
-  // Input with numCoefs zeros on each side.
-  const xp = new Float32Array(n + 2 * numCoefs + 2);
+  // Input with zeros on each side, enough for every tap of every output computed below.
+  const xp = new Float32Array(n + 3 * numCoefs + 4);
   xp.set(x, numCoefs + 1);
   const base = numCoefs + 1 + d;
   if (order === 0) {
