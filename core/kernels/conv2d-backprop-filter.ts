@@ -9,6 +9,7 @@
  * dWᵀ = dyᵀ · cols on XNNPACK and transposed back to [kh, kw, ci, co]. Chunks bound the patch
  * matrix to about 32 MB. NCHW inputs are transposed to NHWC first.
  */
+import { batchChunk, im2col, patchGeometry, type PatchGeometry } from "./patches.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size } from "./wasm.ts";
 
 interface Attrs {
@@ -17,58 +18,6 @@ interface Attrs {
   dataFormat: "NHWC" | "NCHW";
   dimRoundingMode?: "floor" | "round" | "ceil";
   filterShape: [number, number, number, number];
-}
-
-/** Largest patch matrix built at once, in floats (tests lower it to exercise the chunking). */
-export const patchLimit = { floats: 8 << 20 };
-
-export interface PatchGeometry {
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** im2col for batch entries [b0, b1) of NHWC `x` into `cols` ([(b1−b0)·OH·OW, KH·KW·Ci], row-major). */
-export function im2col(x: Float32Array, cols: Float32Array, g: PatchGeometry, b0: number, b1: number): void {
-  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
-  let dst = 0;
-  for (let b = b0; b < b1; b++) {
-    const xb = b * H * W * C;
-    for (let oh = 0; oh < OH; oh++) {
-      const ih0 = oh * g.strideHeight - g.padTop;
-      for (let ow = 0; ow < OW; ow++) {
-        const iw0 = ow * g.strideWidth - g.padLeft;
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = ih0 + kh;
-          if (ih < 0 || ih >= H) {
-            cols.fill(0, dst, dst + KW * C);
-            dst += KW * C;
-            continue;
-          }
-          const xr = xb + ih * W * C;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = iw0 + kw;
-            if (iw < 0 || iw >= W) {
-              for (let c = 0; c < C; c++) cols[dst + c] = 0;
-            } else {
-              const src = xr + iw * C;
-              if (C >= 32) cols.set(x.subarray(src, src + C), dst);
-              else for (let c = 0; c < C; c++) cols[dst + c] = x[src + c];
-            }
-            dst += C;
-          }
-        }
-      }
-    }
-  }
 }
 
 export const conv2DBackpropFilter: ClaveKernel = {
@@ -93,19 +42,7 @@ export const conv2DBackpropFilter: ClaveKernel = {
         false,
         channelsFirst ? "channelsFirst" : "channelsLast",
       );
-      const g: PatchGeometry = {
-        inHeight: info.inHeight,
-        inWidth: info.inWidth,
-        inChannels: info.inChannels,
-        outHeight: info.outHeight,
-        outWidth: info.outWidth,
-        filterHeight: info.filterHeight,
-        filterWidth: info.filterWidth,
-        strideHeight: info.strideHeight,
-        strideWidth: info.strideWidth,
-        padTop: info.padInfo.top,
-        padLeft: info.padInfo.left,
-      };
+      const g: PatchGeometry = patchGeometry(info);
       const B = info.batchSize;
       const Co = info.outChannels;
       const patch = g.filterHeight * g.filterWidth * g.inChannels;
@@ -118,7 +55,7 @@ export const conv2DBackpropFilter: ClaveKernel = {
 
       const x = channelsFirst ? transpose(backend, inputs.x, [B, g.inChannels, g.inHeight, g.inWidth], [0, 2, 3, 1]) : inputs.x;
       const dy = channelsFirst ? transpose(backend, inputs.dy, [B, Co, g.outHeight, g.outWidth], [0, 2, 3, 1]) : inputs.dy;
-      const chunk = Math.max(1, Math.min(B, Math.floor(patchLimit.floats / Math.max(1, positions * patch))));
+      const chunk = batchChunk(g, B);
       const acc = chunk < B ? new Float32Array(Co * patch) : undefined;
       let last: TensorInfo | undefined;
       for (let b0 = 0; b0 < B; b0 += chunk) {

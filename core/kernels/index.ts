@@ -8,16 +8,30 @@
 import { batchMatMul } from "./batch-matmul.ts";
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
+import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
 import { identity } from "./identity.ts";
+import { maxPoolGrad } from "./max-pool-grad.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
+import { sum } from "./sum.ts";
 import { unpack } from "./unpack.ts";
 import type { ClaveKernel, Tf, WasmKernelFunc } from "./wasm.ts";
 
 export type { ClaveKernel } from "./wasm.ts";
 
 /** Every clave kernel, in registration order. */
-export const CLAVE_KERNELS: readonly ClaveKernel[] = [batchMatMul, conv2DBackpropFilter, slice, unpack, splitV, identity, cast];
+export const CLAVE_KERNELS: readonly ClaveKernel[] = [
+  batchMatMul,
+  conv2DBackpropFilter,
+  conv2DBackpropInput,
+  maxPoolGrad,
+  sum,
+  slice,
+  unpack,
+  splitV,
+  identity,
+  cast,
+];
 
 const BACKEND = "wasm";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
-import { patchLimit } from "../../core/kernels/conv2d-backprop-filter.ts";
+import { patchLimit } from "../../core/kernels/patches.ts";
 import { mulberry32 } from "../../core/random.ts";
 
 const random = mulberry32(20240611);
@@ -164,6 +164,14 @@ describe("Conv2DBackpropFilter", () => {
     await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, [2, 3, 8, 7]), dy: tf.tensor(dy, dyShape) }, attrs as never) as tf.Tensor);
   });
 
+  test("NCHW dy for the input gradient", async () => {
+    const dyShape = [2, 4, 4, 4];
+    const dy = randn(dyShape);
+    const f = randn([3, 3, 3, 4]);
+    const attrs = { inputShape: [2, 3, 8, 7], strides: [2, 2], pad: "same", dataFormat: "NCHW" };
+    await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropInput", { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, [3, 3, 3, 4]) }, attrs as never) as tf.Tensor);
+  });
+
   test("a batch split into chunks gives the same sum", async () => {
     const saved = patchLimit.floats;
     patchLimit.floats = 500;
@@ -171,7 +179,10 @@ describe("Conv2DBackpropFilter", () => {
       const x = randn([5, 8, 8, 2]);
       const dy = randn([5, 4, 4, 3]);
       const attrs = { strides: [2, 2], pad: "same", dataFormat: "NHWC", filterShape: [3, 3, 2, 3] };
+      const f = randn([3, 3, 2, 3]);
       await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropFilter", { x: tf.tensor(x, [5, 8, 8, 2]), dy: tf.tensor(dy, [5, 4, 4, 3]) }, attrs as never) as tf.Tensor);
+      const inputAttrs = { inputShape: [5, 8, 8, 2], strides: [2, 2], pad: "same", dataFormat: "NHWC" };
+      await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropInput", { dy: tf.tensor(dy, [5, 4, 4, 3]), filter: tf.tensor(f, [3, 3, 2, 3]) }, inputAttrs as never) as tf.Tensor);
     } finally {
       patchLimit.floats = saved;
     }
@@ -189,6 +200,40 @@ describe("Conv2DBackpropFilter", () => {
         return g([tf.tensor3d(x, [3, 20, 6]), tf.tensor3d(f, [5, 6, 4])]);
       });
     }
+  });
+});
+
+describe("MaxPoolGrad", () => {
+  const cases: { x: [number, number, number, number]; size: number | [number, number]; strides: number | [number, number]; pad: "same" | "valid" }[] = [
+    { x: [2, 8, 6, 3], size: 2, strides: 2, pad: "valid" },
+    { x: [2, 9, 7, 3], size: 2, strides: 2, pad: "same" },
+    { x: [1, 7, 7, 2], size: 3, strides: 1, pad: "same" },
+    { x: [3, 9, 8, 4], size: 3, strides: 2, pad: "same" },
+    { x: [2, 1, 20, 5], size: [1, 2], strides: [1, 2], pad: "valid" },
+    { x: [2, 10, 5, 2], size: [3, 2], strides: [2, 1], pad: "valid" },
+  ];
+  for (const c of cases) {
+    test(`x ${JSON.stringify(c.x)} pool ${JSON.stringify(c.size)} strides ${JSON.stringify(c.strides)} pad ${c.pad}`, async () => {
+      const x = randn(c.x);
+      const w = randn(c.x);
+      await expectSameAsCpu(() => {
+        const g = tf.grad((xt: tf.Tensor) => tf.maxPool(xt.mul(tf.tensor(w, c.x)) as tf.Tensor4D, c.size, c.strides, c.pad).square().sum());
+        return g(tf.tensor(x, c.x));
+      });
+    });
+  }
+});
+
+describe("Sum", () => {
+  test("over leading, middle, trailing and all axes, with and without keepDims", async () => {
+    const shape = [3, 4, 5, 6];
+    const x = randn(shape);
+    for (const axis of [[0], [0, 1, 2], [1, 2], [3], [2, 3], [0, 1, 2, 3], [1], [0, 2], []]) {
+      for (const keepDims of [false, true]) {
+        await expectSameAsCpu(() => tf.tensor(x, shape).sum(axis, keepDims));
+      }
+    }
+    await expectSameAsCpu(() => tf.tensor(x, shape).toInt().sum([0, 1]).toFloat());
   });
 });
 

@@ -1,0 +1,126 @@
+/**
+ * Patches of a 2-D convolution over NHWC data, as rows of a matrix (im2col) and back (col2im):
+ * row p = (b, oh, ow) holds the input window x[b, oh·sh − padTop + kh, ow·sw − padLeft + kw, ci] for
+ * every (kh, kw, ci), in that order (the layout of a [KH, KW, Ci, Co] filter's rows), zero outside.
+ */
+
+/** Largest patch matrix a kernel builds at once, in floats; batches are cut into chunks below it (tests lower it). */
+export const patchLimit = { floats: 8 << 20 };
+
+/** Batch entries per chunk so that a chunk's patch matrix stays under `patchLimit`. */
+export function batchChunk(g: PatchGeometry, batch: number): number {
+  const perEntry = Math.max(1, g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels);
+  return Math.max(1, Math.min(batch, Math.floor(patchLimit.floats / perEntry)));
+}
+
+/** The sizes of one convolution, as `backend_util.computeConv2DInfo` gives them. */
+export interface PatchGeometry {
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** im2col for batch entries [b0, b1) of NHWC `x` into `cols` ([(b1−b0)·OH·OW, KH·KW·Ci], row-major). */
+export function im2col(x: Float32Array, cols: Float32Array, g: PatchGeometry, b0: number, b1: number): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  let dst = 0;
+  for (let b = b0; b < b1; b++) {
+    const xb = b * H * W * C;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * g.strideHeight - g.padTop;
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * g.strideWidth - g.padLeft;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = ih0 + kh;
+          if (ih < 0 || ih >= H) {
+            cols.fill(0, dst, dst + KW * C);
+            dst += KW * C;
+            continue;
+          }
+          const xr = xb + ih * W * C;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = iw0 + kw;
+            if (iw < 0 || iw >= W) {
+              for (let c = 0; c < C; c++) cols[dst + c] = 0;
+            } else {
+              const src = xr + iw * C;
+              if (C >= 32) cols.set(x.subarray(src, src + C), dst);
+              else for (let c = 0; c < C; c++) cols[dst + c] = x[src + c];
+            }
+            dst += C;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** PatchGeometry from tfjs's Conv2DInfo (dilation 1). */
+export function patchGeometry(info: {
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padInfo: { top: number; left: number };
+}): PatchGeometry {
+  return {
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+/**
+ * col2im, the adjoint of im2col: dx[b, ih, iw, ci] += cols[p, (kh, kw, ci)] for batch entries
+ * [b0, b1) (cols rows start at b0); window cells outside the input are dropped.
+ */
+export function col2im(cols: Float32Array, dx: Float32Array, g: PatchGeometry, b0: number, b1: number): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  let src = 0;
+  for (let b = b0; b < b1; b++) {
+    const xb = b * H * W * C;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * g.strideHeight - g.padTop;
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * g.strideWidth - g.padLeft;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = ih0 + kh;
+          if (ih < 0 || ih >= H) {
+            src += KW * C;
+            continue;
+          }
+          const xr = xb + ih * W * C;
+          for (let kw = 0; kw < KW; kw++) {
+            const iw = iw0 + kw;
+            if (iw >= 0 && iw < W) {
+              const dst = xr + iw * C;
+              for (let c = 0; c < C; c++) dx[dst + c] += cols[src + c];
+            }
+            src += C;
+          }
+        }
+      }
+    }
+  }
+}
