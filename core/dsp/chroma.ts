@@ -79,35 +79,74 @@ export function chromaFilterbank(o: ChromaFilterOptions): Float32Array {
   return Float32Array.from(wts);
 }
 
+/**
+ * A chroma filterbank as runs of bins per chroma row, for fast application: weights below `relTol` x
+ * the largest weight (the far Gaussian tails, 1e-10 by default) are dropped, which changes no chroma
+ * value by more than ~1e-7 of its frame's max; each row keeps about one run of bins per octave.
+ */
+export interface ChromaRuns {
+  readonly nChroma: number;
+  readonly nBins: number;
+  /** Row c's runs are rowFirst[c] .. rowFirst[c+1]-1; run r covers bins runStart[r] .. runEnd[r]-1. */
+  readonly rowFirst: Int32Array;
+  readonly runStart: Int32Array;
+  readonly runEnd: Int32Array;
+  /** Weights of all runs, in order. */
+  readonly weights: Float64Array;
+}
+
+export function chromaRuns(filters: Float32Array, nChroma: number, relTol = 1e-10): ChromaRuns {
+  const nBins = filters.length / nChroma;
+  let max = 0;
+  for (const w of filters) max = Math.max(max, Math.abs(w));
+  const rowFirst = new Int32Array(nChroma + 1);
+  const starts: number[] = [], ends: number[] = [], weights: number[] = [];
+  for (let c = 0; c < nChroma; c++) {
+    rowFirst[c] = starts.length;
+    let k = 0;
+    while (k < nBins) {
+      while (k < nBins && !(Math.abs(filters[c * nBins + k]) > relTol * max)) k++;
+      if (k === nBins) break;
+      const s = k;
+      while (k < nBins && Math.abs(filters[c * nBins + k]) > relTol * max) weights.push(filters[c * nBins + k++]);
+      starts.push(s);
+      ends.push(k);
+    }
+  }
+  rowFirst[nChroma] = starts.length;
+  return { nChroma, nBins, rowFirst, runStart: Int32Array.from(starts), runEnd: Int32Array.from(ends), weights: Float64Array.from(weights) };
+}
+
 /** Chroma of every frame of a frame-major power spectrogram, frame-normalised (norm=inf by default). */
 export function chromaFromPower(
   power: FrameMatrix<Float32Array>,
-  filters: Float32Array,
+  filters: Float32Array | ChromaRuns,
   nChroma: number,
   norm: number | null = Infinity,
 ): FrameMatrix<Float32Array> {
   const { data, nFrames, nBins } = power;
-  if (filters.length !== nChroma * nBins) throw new RangeError(`chroma: filterbank does not have ${nChroma} x ${nBins} weights`);
+  const runs = filters instanceof Float32Array ? chromaRuns(filters, nChroma) : filters;
+  if (runs.nBins !== nBins || runs.nChroma !== nChroma) throw new RangeError(`chroma: filterbank does not have ${nChroma} x ${nBins} weights`);
+  const { rowFirst, runStart, runEnd, weights } = runs;
   const out = new Float32Array(nFrames * nChroma);
   const acc = new Float64Array(nChroma);
   for (let t = 0; t < nFrames; t++) {
     const row = t * nBins;
-    for (let c = 0; c < nChroma; c++) {
+    let len = 0;
+    for (let c = 0, o = 0; c < nChroma; c++) {
       let sum = 0;
-      const w = c * nBins;
-      for (let k = 0; k < nBins; k++) sum += filters[w + k] * data[row + k];
-      acc[c] = Math.fround(sum);
-    }
-    let len = 1;
-    if (norm !== null) {
-      len = 0;
-      if (norm === Infinity) for (let c = 0; c < nChroma; c++) len = Math.max(len, Math.abs(acc[c]));
-      else {
-        for (let c = 0; c < nChroma; c++) len += Math.abs(acc[c]) ** norm;
-        len **= 1 / norm;
+      for (let r = rowFirst[c], re = rowFirst[c + 1]; r < re; r++) {
+        for (let k = row + runStart[r], e = row + runEnd[r]; k < e; k++) sum += weights[o++] * data[k];
       }
-      if (len < FLOAT32_TINY) len = 1;
+      // float32, as numpy's einsum over float32 arrays
+      const v = Math.fround(sum);
+      acc[c] = v;
+      if (norm === Infinity) len = Math.max(len, Math.abs(v));
+      else if (norm !== null) len += Math.abs(v) ** norm;
     }
+    if (norm === null) len = 1;
+    else if (norm !== Infinity) len **= 1 / norm;
+    if (len < FLOAT32_TINY) len = 1;
     for (let c = 0; c < nChroma; c++) out[t * nChroma + c] = acc[c] / len;
   }
   return frameMatrix(out, nFrames, nChroma);

@@ -72,14 +72,14 @@ export function spectralContrast(mag: FrameMatrix<Float32Array>, o: ContrastOpti
   const valley = new Float64Array(nFrames * nRows);
   let maxQ = 1;
   for (let b = 0; b < nRows; b++) maxQ = Math.max(maxQ, q[b]);
-  const low = new Float64Array(maxQ), high = new Float64Array(maxQ);
+  const low = new Float64Array(maxQ), high = new Float64Array(maxQ), sums = new Float64Array(2);
   for (let t = 0; t < nFrames; t++) {
     const row = t * nBins;
     for (let b = 0; b < nRows; b++) {
-      const [sl, sh, n] = extremeSums(data, row + from[b], row + to[b], q[b], low, high);
+      const n = extremeSums(data, row + from[b], row + to[b], q[b], low, high, sums);
       // numpy takes these means of float32 values in float32.
-      valley[t * nRows + b] = Math.fround(sl / n);
-      peak[t * nRows + b] = Math.fround(sh / n);
+      valley[t * nRows + b] = Math.fround(sums[0] / n);
+      peak[t * nRows + b] = Math.fround(sums[1] / n);
     }
   }
   const out = new Float64Array(nFrames * nRows);

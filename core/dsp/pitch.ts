@@ -46,52 +46,60 @@ export function piptrack(s: FrameMatrix<Float32Array>, o: PiptrackOptions): Pitc
   const fmax = Math.min(o.fmax ?? 4000, sr / 2);
   const { data, nFrames, nBins } = s;
   const binHz = 1.0 / (nFft * (1.0 / sr));
-  // Bins inside [fmin, fmax); edge bins never peak with a shift (shift is 0 there), but can still count.
+  // Bins with fmin <= f_k < fmax; bin 0 is never a local max.
   let kLo = 0;
   while (kLo < nBins && kLo * binHz < fmin) kLo++;
   let kHi = kLo;
   while (kHi < nBins && kHi * binHz < fmax) kHi++;
-  const frames: number[] = [], bins: number[] = [], pitches: number[] = [], mags: number[] = [];
+  kLo = Math.max(kLo, 1);
+  let cap = 1024, n = 0;
+  let frame = new Int32Array(cap), bin = new Int32Array(cap), pitch = new Float32Array(cap), mag = new Float32Array(cap);
   for (let t = 0; t < nFrames; t++) {
     const row = t * nBins;
     let max = -Infinity;
-    for (let k = 0; k < nBins; k++) if (data[row + k] > max) max = data[row + k];
+    for (let k = row, e = row + nBins; k < e; k++) if (data[k] > max) max = data[k];
     const ref = f32(threshold * max);
-    const x = (k: number): number => {
-      if (k < 0 || k >= nBins) return 0;
-      const v = data[row + k];
-      return v > ref ? v : 0;
-    };
-    for (let k = Math.max(kLo, 1); k < kHi; k++) {
-      const xk = x(k);
-      if (xk === 0) continue; // a peak must exceed its left neighbour, which is >= 0
-      const isMax = k === nBins - 1 ? xk > x(k - 1) : xk > x(k - 1) && xk >= x(k + 1);
-      if (!isMax) continue;
+    // x[k] = S[k] if S[k] > ref else 0 (float32 compare); peaks: x[k] > x[k-1] and x[k] >= x[k+1].
+    for (let k = kLo; k < kHi; k++) {
+      const s0 = data[row + k];
+      if (!(s0 > ref)) continue;
+      const sm = data[row + k - 1];
+      const xm = sm > ref ? sm : 0;
+      if (!(s0 > xm)) continue;
       let shift = 0;
-      let grad = 0;
+      let grad: number;
       if (k < nBins - 1) {
-        const sm = data[row + k - 1], s0 = data[row + k], sp = data[row + k + 1];
+        const sp = data[row + k + 1];
+        const xp = sp > ref ? sp : 0;
+        if (!(s0 >= xp)) continue;
         const a = f32(sm + sp) - 2 * s0;
         const b = f32(sp - sm) / 2;
         shift = Math.abs(b) >= Math.abs(a) ? 0 : f32(-b / a);
-        grad = f32(sp - sm) / 2;
+        grad = b;
       } else {
-        grad = f32(data[row + k] - data[row + k - 1]);
+        grad = f32(s0 - sm);
       }
-      const pitch = f32(((k + shift) * sr) / nFft);
-      const mag = f32(data[row + k] + f32(0.5 * grad * shift));
-      frames.push(t);
-      bins.push(k);
-      pitches.push(pitch);
-      mags.push(mag);
+      if (n === cap) {
+        cap *= 2;
+        frame = grow(frame, cap);
+        bin = grow(bin, cap);
+        pitch = grow(pitch, cap);
+        mag = grow(mag, cap);
+      }
+      frame[n] = t;
+      bin[n] = k;
+      pitch[n] = ((k + shift) * sr) / nFft;
+      mag[n] = s0 + f32(0.5 * grad * shift);
+      n++;
     }
   }
-  return {
-    frame: Int32Array.from(frames),
-    bin: Int32Array.from(bins),
-    pitch: Float32Array.from(pitches),
-    mag: Float32Array.from(mags),
-  };
+  return { frame: frame.slice(0, n), bin: bin.slice(0, n), pitch: pitch.slice(0, n), mag: mag.slice(0, n) };
+}
+
+function grow<T extends Int32Array | Float32Array>(a: T, cap: number): T {
+  const b = new (a.constructor as { new (n: number): T })(cap);
+  b.set(a);
+  return b;
 }
 
 export interface TuningOptions {

@@ -54,55 +54,68 @@ export function medianInPlace(a: Float64Array | Float32Array, from = 0, to = a.l
 }
 
 /**
- * Sums of the q smallest and q largest values of x[from..to) (q clamped to the count), with the scratch
- * buffers `low` and `high` (length >= q). Returns [sumLow, sumHigh, q].
+ * Sums of the q smallest and q largest values of x[from..to) (q clamped to the count), written to
+ * `sums[0]` (smallest) and `sums[1]` (largest); returns the q used (0 for an empty range, sums NaN).
+ * `low` and `high` are scratch buffers of length >= q.
  */
 export function extremeSums(
-  x: Float32Array | Float64Array,
+  x: Float32Array,
   from: number,
   to: number,
   q: number,
   low: Float64Array,
   high: Float64Array,
-): [number, number, number] {
+  sums: Float64Array,
+): number {
   const n = to - from;
   if (q > n) q = n;
-  if (q <= 0) return [NaN, NaN, 0];
-  // low: ascending, the q smallest so far; high: ascending, the q largest so far.
-  let filled = 0;
-  for (let i = from; i < to; i++) {
-    const v = x[i];
-    if (filled < q) {
-      let j = filled - 1;
-      while (j >= 0 && low[j] > v) {
-        low[j + 1] = low[j];
-        j--;
-      }
-      low[j + 1] = v;
-      j = filled - 1;
-      while (j >= 0 && high[j] > v) {
-        high[j + 1] = high[j];
-        j--;
-      }
-      high[j + 1] = v;
-      filled++;
-      continue;
+  if (q <= 0) {
+    sums[0] = sums[1] = NaN;
+    return 0;
+  }
+  if (q === 1) {
+    let mn = x[from], mx = mn;
+    for (let i = from + 1; i < to; i++) {
+      const v = x[i];
+      if (v < mn) mn = v;
+      else if (v > mx) mx = v;
     }
-    if (v < low[q - 1]) {
+    sums[0] = mn;
+    sums[1] = mx;
+    return 1;
+  }
+  // low: ascending, the q smallest so far; high: ascending, the q largest so far.
+  for (let i = 0; i < q; i++) {
+    const v = x[from + i];
+    let j = i - 1;
+    while (j >= 0 && low[j] > v) {
+      low[j + 1] = low[j];
+      j--;
+    }
+    low[j + 1] = v;
+    high[j + 1] = v;
+  }
+  for (let i = 0; i < q; i++) high[i] = low[i];
+  let lowTop = low[q - 1], highBottom = high[0];
+  for (let i = from + q; i < to; i++) {
+    const v = x[i];
+    if (v < lowTop) {
       let j = q - 2;
       while (j >= 0 && low[j] > v) {
         low[j + 1] = low[j];
         j--;
       }
       low[j + 1] = v;
+      lowTop = low[q - 1];
     }
-    if (v > high[0]) {
+    if (v > highBottom) {
       let j = 1;
       while (j < q && high[j] < v) {
         high[j - 1] = high[j];
         j++;
       }
       high[j - 1] = v;
+      highBottom = high[0];
     }
   }
   let sl = 0, sh = 0;
@@ -110,5 +123,7 @@ export function extremeSums(
     sl += low[j];
     sh += high[j];
   }
-  return [sl, sh, q];
+  sums[0] = sl;
+  sums[1] = sh;
+  return q;
 }

@@ -30,10 +30,14 @@ export function spectralCentroid(mag: FrameMatrix<Float32Array>, o: SpectralShap
   const out = new Float64Array(nFrames);
   for (let t = 0; t < nFrames; t++) {
     const row = t * nBins;
-    const norm = frameNorm(data, row, nBins);
-    let c = 0;
-    for (let k = 0; k < nBins; k++) c += freq[k] * Math.fround(data[row + k] / norm);
-    out[t] = c;
+    let sum = 0, c = 0;
+    for (let k = 0; k < nBins; k++) {
+      const v = data[row + k];
+      sum += Math.abs(v);
+      c += freq[k] * v;
+    }
+    sum = Math.fround(sum);
+    out[t] = c / (sum < FLOAT32_TINY ? 1 : sum);
   }
   return out;
 }
@@ -56,12 +60,12 @@ export function spectralBandwidth(
     if (p === 2) {
       for (let k = 0; k < nBins; k++) {
         const d = freq[k] - c;
-        acc += Math.fround(data[row + k] / norm) * d * d;
+        acc += data[row + k] * d * d;
       }
-      out[t] = Math.sqrt(acc);
+      out[t] = Math.sqrt(acc / norm);
     } else {
-      for (let k = 0; k < nBins; k++) acc += Math.fround(data[row + k] / norm) * Math.abs(freq[k] - c) ** p;
-      out[t] = acc ** (1 / p);
+      for (let k = 0; k < nBins; k++) acc += data[row + k] * Math.abs(freq[k] - c) ** p;
+      out[t] = (acc / norm) ** (1 / p);
     }
   }
   return out;

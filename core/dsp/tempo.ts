@@ -65,14 +65,17 @@ export function tempo(onset: Float32Array, o: TempoOptions): Float64Array {
     }
     return bpms[arg];
   };
-  const { data, nFrames } = tg;
+  const { data, nFrames } = tg; // lag-major
   if (aggregate === null) {
     const out = new Float64Array(nFrames);
-    for (let t = 0; t < nFrames; t++) out[t] = best((l) => data[t * win + l]);
+    for (let t = 0; t < nFrames; t++) out[t] = best((l) => data[l * nFrames + t]);
     return out;
   }
   const mean = new Float64Array(win);
-  for (let t = 0; t < nFrames; t++) for (let l = 0; l < win; l++) mean[l] += data[t * win + l];
-  for (let l = 0; l < win; l++) mean[l] /= nFrames;
+  for (let l = 0; l < win; l++) {
+    let s = 0;
+    for (let t = 0; t < nFrames; t++) s += data[l * nFrames + t];
+    mean[l] = s / nFrames;
+  }
   return Float64Array.of(best((l) => mean[l]));
 }

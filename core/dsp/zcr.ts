@@ -6,8 +6,8 @@
  *     zcr[t]  = (1 / N) · sum_{n=1}^{N-1} c[t·hop + n]    (the first sample of a frame never crosses)
  *
  * over frames of N = frame_length samples of the signal edge-padded by N/2 on each side (`center=True`,
- * librosa pads ZCR with mode 'edge', not zeros). The per-sample crossings are counted once and each
- * frame's count is a difference of prefix sums.
+ * librosa pads ZCR with mode 'edge', not zeros). Crossings are counted once per block of
+ * g = gcd(N, hop) samples; a frame adds its N/g blocks.
  */
 import { pad } from "./pad.ts";
 
@@ -18,6 +18,11 @@ export interface ZcrOptions {
   readonly threshold?: number;
 }
 
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
+
 export function zeroCrossingRate(y: Float32Array, o: ZcrOptions = {}): Float64Array {
   const N = o.frameLength ?? 2048;
   const hop = o.hopLength ?? 512;
@@ -26,20 +31,36 @@ export function zeroCrossingRate(y: Float32Array, o: ZcrOptions = {}): Float64Ar
   const x = center ? pad(y, N >> 1, N >> 1, "edge") : y;
   const nFrames = x.length < N ? 0 : 1 + Math.floor((x.length - N) / hop);
   if (nFrames === 0) throw new RangeError(`zero_crossing_rate: ${y.length} samples are fewer than frame_length=${N} with center=false`);
-  // prefix[i] = crossings at samples 1..i-1 (crossing at n compares x[n] with x[n-1]).
-  const prefix = new Int32Array(x.length + 1);
   // After zeroing |x| <= threshold, the sign bit is set exactly where x < -threshold.
   const lim = -Math.abs(threshold);
+  const len = x.length;
+  // crossAt(n) = c[n]; blocks[j] = sum of c[n] for n in (j g, (j+1) g].
+  const g = gcd(N, hop);
+  const nBlocks = Math.floor((len - 1) / g);
+  const blocks = new Int32Array(nBlocks);
   let prevNeg = x[0] < lim;
-  for (let n = 1; n < x.length; n++) {
-    const neg = x[n] < lim;
-    prefix[n + 1] = prefix[n] + (neg !== prevNeg ? 1 : 0);
-    prevNeg = neg;
+  for (let j = 0, n = 1; j < nBlocks; j++) {
+    let count = 0;
+    for (const e = (j + 1) * g; n <= e; n++) {
+      const neg = x[n] < lim;
+      if (neg !== prevNeg) count++;
+      prevNeg = neg;
+    }
+    blocks[j] = count;
   }
+  const per = N / g, step = hop / g;
   const out = new Float64Array(nFrames);
   for (let t = 0; t < nFrames; t++) {
+    // Crossings at s+1 .. s+N-1 = blocks covering (s, s+N] minus the crossing at s+N.
     const s = t * hop;
-    out[t] = (prefix[s + N] - prefix[s + 1]) / N;
+    let count = 0;
+    const j0 = t * step;
+    const jEnd = Math.min(j0 + per, nBlocks);
+    for (let j = j0; j < jEnd; j++) count += blocks[j];
+    for (let n = (jEnd + 0) * g + 1; n <= s + N - 1; n++) if ((x[n] < lim) !== (x[n - 1] < lim)) count++;
+    const e = s + N;
+    if (e < len && jEnd * g >= e && (x[e] < lim) !== (x[e - 1] < lim)) count--;
+    out[t] = count / N;
   }
   return out;
 }

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { defineFeature } from "../../core/plugin.ts";
-import { toBinsMajor } from "../../core/dsp/spectrogram.ts";
+import { ndarray } from "../../core/ndarray.ts";
 import { stftFrameCount } from "../../core/dsp/stft.ts";
 import { tempogram } from "../../core/dsp/tempogram.ts";
 import { WINDOW_NAMES } from "../../core/dsp/window.ts";
@@ -28,15 +28,14 @@ export default defineFeature({
   },
   extract(signal, p, ctx) {
     checkSignal(signal, "tempogram", ctx);
-    return guard("tempogram", () =>
-      toBinsMajor(
-        tempogram(defaultOnset(signal, p.hop_length, "mean", ctx), {
-          winLength: p.win_length,
-          center: p.center,
-          window: p.window,
-          norm: normValue(p.norm),
-        }),
-      ),
-    );
+    return guard("tempogram", () => {
+      const tg = tempogram(defaultOnset(signal, p.hop_length, "mean", ctx), {
+        winLength: p.win_length,
+        center: p.center,
+        window: p.window,
+        norm: normValue(p.norm),
+      });
+      return ndarray(tg.data, [tg.nLags, tg.nFrames]);
+    });
   },
 });
