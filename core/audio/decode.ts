@@ -56,8 +56,25 @@ async function readWhole(path: string): Promise<Uint8Array> {
   }
 }
 
+/** Rates outside this range are damaged headers, not audio (and would make resampling explode). */
+const MIN_RATE = 1000;
+const MAX_RATE = 1_536_000;
+
 /** Decode every channel of `path` at its own rate, by the chosen path. */
 export async function decodeFile(path: string, decoder: DecoderChoice = "auto"): Promise<DecodedAudio> {
+  const decoded = await decodeAny(path, decoder);
+  if (!(decoded.sr >= MIN_RATE && decoded.sr <= MAX_RATE)) {
+    throw new AudioDecodeError(path, `implausible sampling rate ${decoded.sr} Hz (damaged header?)`);
+  }
+  for (const channel of decoded.channels) {
+    for (let i = 0; i < channel.length; i++) {
+      if (!Number.isFinite(channel[i])) throw new AudioDecodeError(path, "decoded samples include NaN or infinity (damaged data)");
+    }
+  }
+  return decoded;
+}
+
+async function decodeAny(path: string, decoder: DecoderChoice): Promise<DecodedAudio> {
   const size = await checkAudioFile(path);
   const head = await readHead(path);
   const format: SniffedFormat = sniffFormat(head);

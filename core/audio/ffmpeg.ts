@@ -119,16 +119,19 @@ function ffmpegDecoders(ffmpeg: string): Promise<string> {
   return decoderList;
 }
 
-/** The last line of ffmpeg's stderr worth showing, without its `[component @ 0x...]` prefix. */
-export function ffmpegReason(stderr: string): string {
+/** The last line of ffmpeg's stderr worth showing, without its `[component @ 0x...]` or path prefix. */
+export function ffmpegReason(stderr: string, path?: string): string {
   const lines = stderr
     .split(/\r?\n/)
     .map((l) => l.replace(/^\[[^\]]*@ 0x[0-9a-f]+\]\s*/i, "").trim())
+    .map((l) => (path && l.startsWith(`${path}: `) ? l.slice(path.length + 2) : l))
     .filter((l) => l.length > 0);
-  const useful = lines.filter((l) => !/^(Error (opening|while)|Conversion failed|Exiting)/i.test(l));
+  if (lines.some((l) => /matches no streams/.test(l))) return "no audio stream";
+  const useful = lines.filter((l) => !/^(Error (opening|while)|Conversion failed|Exiting|To ignore this)/i.test(l));
   const line = useful.at(-1) ?? lines.at(-1) ?? "no message";
-  if (/matches no streams/.test(line)) return "no audio stream";
   if (/Invalid data found when processing input/.test(line)) return "not a recognised audio format (ffmpeg: Invalid data found when processing input)";
+  if (/^End of file$/.test(line)) return "truncated: the stream ends before its first audio (ffmpeg: End of file)";
+  if (/Decoder \(codec none\) not found/.test(line)) return `no decodable audio stream (ffmpeg: ${line})`;
   return `ffmpeg: ${line}`;
 }
 
@@ -209,8 +212,11 @@ export async function decodeWithFfmpeg(path: string, head: Uint8Array, sizeBytes
     throw new AudioDecodeError(path, `could not run ffmpeg (${ffmpeg}): ${(error as Error).message}`, { cause: error });
   }
   if (result.timedOut) throw new AudioDecodeError(path, `ffmpeg did not finish within ${timeoutFor(sizeBytes) / 1000} s`);
-  if (result.code !== 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr));
-  if (result.stdout.length === 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr || "no output"));
+  if (result.code !== 0 || result.stdout.length === 0) {
+    const reason = ffmpegReason(result.stderr || "no output", path);
+    // Bytes clave could not place that ffmpeg rejects too are simply not audio.
+    throw new AudioDecodeError(path, format === "unknown" && !reason.startsWith("not a recognised") ? `not a recognised audio format (${reason})` : reason);
+  }
   const header = readWavHeader(result.stdout, path);
   if (header.encoding !== "f32") throw new AudioDecodeError(path, `ffmpeg wrote ${header.encoding} samples, not float32`);
   const channels = decodePcm(result.stdout, header.dataOffset, header.frames, header.channels, "f32", true);
@@ -247,7 +253,7 @@ export async function probeWithFfprobe(path: string): Promise<FfprobeInfo> {
     path,
   ];
   const result = await runProcess(ffprobe, args, 60_000);
-  if (result.code !== 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr));
+  if (result.code !== 0) throw new AudioDecodeError(path, ffmpegReason(result.stderr, path));
   const json = JSON.parse(new TextDecoder().decode(result.stdout)) as {
     streams?: { codec_name?: string; sample_rate?: string; channels?: number; duration?: string }[];
     format?: { format_name?: string; duration?: string };
