@@ -4,13 +4,17 @@
  *
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci] · dy[b, oh, ow, co]
  *
- * computed as one GEMM per chunk of the batch: the input patches are laid out as rows
- * (im2col: cols[p, (kh, kw, ci)], zeros where the window leaves the input), then
- * dWᵀ = dyᵀ · cols on XNNPACK and transposed back to [kh, kw, ci, co]. Chunks bound the patch
- * matrix to about 32 MB. NCHW inputs are transposed to NHWC first.
+ * computed as one GEMM per chunk of the batch: the input patches laid out as columns
+ * (colsᵀ[(kh, kw, ci), p], zeros where the window leaves the input; built from x transposed to
+ * channel planes, so each row is a run of input row segments), then dW = colsᵀ · dy on XNNPACK
+ * with the big patch matrix as its left operand (read in place; the right one is packed), one block
+ * of output rows at a time. NCHW data is read through a transpose.
  */
-import { batchChunk, im2col, patchGeometry, type PatchGeometry } from "./patches.ts";
+import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size } from "./wasm.ts";
+
+/** Floats of the patch matrix per GEMM, and the fewest columns (tests lower them to exercise the blocking). */
+export const blockColumns = { floats: 1 << 18, min: 512 };
 
 interface Attrs {
   strides: number | [number, number];
@@ -53,48 +57,38 @@ export const conv2DBackpropFilter: ClaveKernel = {
         return zeros;
       }
 
-      const x = channelsFirst ? transpose(backend, inputs.x, [B, g.inChannels, g.inHeight, g.inWidth], [0, 2, 3, 1]) : inputs.x;
-      const dy = channelsFirst ? transpose(backend, inputs.dy, [B, Co, g.outHeight, g.outWidth], [0, 2, 3, 1]) : inputs.dy;
-      const chunk = batchChunk(g, B);
-      const acc = chunk < B ? new Float32Array(Co * patch) : undefined;
-      let last: TensorInfo | undefined;
-      for (let b0 = 0; b0 < B; b0 += chunk) {
-        const b1 = Math.min(B, b0 + chunk);
-        const rows = (b1 - b0) * positions;
-        const cols = backend.makeOutput([rows, patch], "float32");
-        im2col(f32(backend, x), f32(backend, cols), g, b0, b1);
-        let dyc: TensorInfo = dy;
-        if (b1 - b0 < B) {
-          dyc = backend.makeOutput([rows, Co], "float32");
-          f32(backend, dyc).set(f32(backend, dy).subarray(b0 * positions * Co, b1 * positions * Co));
-        }
-        const dycT = transpose(backend, dyc, [rows, Co], [1, 0]);
-        if (dyc !== dy) release(backend, dyc);
+      // x as [Ci, B, H, W] (channel planes), dy as NHWC rows [B·OH·OW, Co].
+      const xT = channelsFirst
+        ? transpose(backend, inputs.x, [B, g.inChannels, g.inHeight * g.inWidth], [1, 0, 2])
+        : transpose(backend, inputs.x, [B * g.inHeight * g.inWidth, g.inChannels], [1, 0]);
+      const dy = channelsFirst ? transpose(backend, inputs.dy, [B, Co, positions], [0, 2, 1]) : inputs.dy;
+      // Blocks of output rows with about `blockColumns` patch columns: XNNPACK's GEMM walks the whole
+      // inner dimension for each tile, so a block that fits in cache keeps it compute-bound.
+      const outRows = B * g.outHeight;
+      const columns = Math.max(blockColumns.min, Math.min(16384, blockColumns.floats / patch));
+      const rowsPerBlock = Math.max(1, Math.min(outRows, Math.round(columns / g.outWidth)));
+      const acc = new Float64Array(patch * Co);
+      for (let r0 = 0; r0 < outRows; r0 += rowsPerBlock) {
+        const r1 = Math.min(outRows, r0 + rowsPerBlock);
+        const cols = (r1 - r0) * g.outWidth;
+        const colsT = backend.makeOutput([patch, cols], "float32");
+        const dyc = backend.makeOutput([cols, Co], "float32");
+        f32(backend, dyc).set(f32(backend, dy).subarray(r0 * g.outWidth * Co, r1 * g.outWidth * Co));
+        im2colT(f32(backend, xT), f32(backend, colsT), g, B, r0, r1);
+        // dW [KH·KW·Ci, Co] += colsᵀ · dy: the patch block is XNNPACK's left operand, read in place.
         const part = stockMatMul({
-          inputs: { a: { dataId: dycT.dataId, dtype: "float32", shape: [1, Co, rows] }, b: { dataId: cols.dataId, dtype: "float32", shape: [1, rows, patch] } },
+          inputs: { a: { dataId: colsT.dataId, dtype: "float32", shape: [1, patch, cols] }, b: { dataId: dyc.dataId, dtype: "float32", shape: [1, cols, Co] } },
           backend,
           attrs: { transposeA: false, transposeB: false },
         }) as TensorInfo;
-        release(backend, dycT, cols);
-        if (acc) {
-          const p = f32(backend, part);
-          for (let i = 0; i < acc.length; i++) acc[i] += p[i];
-          release(backend, part);
-        } else {
-          last = part;
-        }
+        const add = f32(backend, part);
+        for (let i = 0; i < acc.length; i++) acc[i] += add[i];
+        release(backend, part, colsT, dyc);
       }
-      // dWᵀ [Co, KH·KW·Ci] → dW [KH·KW·Ci, Co].
-      let dwT = last;
-      if (acc) {
-        dwT = backend.makeOutput([Co, patch], "float32");
-        f32(backend, dwT).set(acc);
-      }
-      const dw = transpose(backend, dwT as TensorInfo, [Co, patch], [1, 0]);
-      release(backend, dwT as TensorInfo);
-      if (x !== inputs.x) release(backend, x);
+      release(backend, xT);
       if (dy !== inputs.dy) release(backend, dy);
-      dw.shape = [...filterShape];
+      const dw = backend.makeOutput(filterShape, "float32");
+      f32(backend, dw).set(acc);
       return dw;
     };
   },

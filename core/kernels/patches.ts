@@ -124,3 +124,43 @@ export function col2im(cols: Float32Array, dx: Float32Array, g: PatchGeometry, b
     }
   }
 }
+
+/**
+ * Transposed im2col from channel-major input: xT is x as [Ci, B, H, W]; cols receives the patch
+ * matrix transposed, [(kh, kw, ci), (r, ow)] for output rows r = b·OH + oh in [r0, r1), zero outside
+ * the input. Each of its rows is a run of input row segments (contiguous when the column stride is 1).
+ */
+export function im2colT(xT: Float32Array, cols: Float32Array, g: PatchGeometry, batch: number, r0: number, r1: number): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW } = g;
+  const sh = g.strideHeight;
+  const sw = g.strideWidth;
+  let dst = 0;
+  for (let kh = 0; kh < KH; kh++) {
+    for (let kw = 0; kw < KW; kw++) {
+      // Output columns whose window column iw = ow·sw + kw − padLeft falls inside the input.
+      const shift = kw - g.padLeft;
+      const owLo = Math.min(OW, Math.max(0, Math.ceil(-shift / sw)));
+      const owHi = Math.max(owLo, Math.min(OW, Math.floor((W - 1 - shift) / sw) + 1));
+      for (let c = 0; c < C; c++) {
+        const plane = c * batch * H * W;
+        for (let r = r0; r < r1; r++, dst += OW) {
+          const b = Math.floor(r / OH);
+          const ih = (r - b * OH) * sh + kh - g.padTop;
+          if (ih < 0 || ih >= H) {
+            cols.fill(0, dst, dst + OW);
+            continue;
+          }
+          const src = plane + (b * H + ih) * W + shift;
+          for (let ow = 0; ow < owLo; ow++) cols[dst + ow] = 0;
+          if (sw === 1) {
+            if (owHi - owLo >= 16) cols.set(xT.subarray(src + owLo, src + owHi), dst + owLo);
+            else for (let ow = owLo; ow < owHi; ow++) cols[dst + ow] = xT[src + ow];
+          } else {
+            for (let ow = owLo; ow < owHi; ow++) cols[dst + ow] = xT[src + ow * sw];
+          }
+          for (let ow = owHi; ow < OW; ow++) cols[dst + ow] = 0;
+        }
+      }
+    }
+  }
+}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
+import { blockColumns } from "../../core/kernels/conv2d-backprop-filter.ts";
 import { patchLimit } from "../../core/kernels/patches.ts";
 import { mulberry32 } from "../../core/random.ts";
 
@@ -172,9 +173,11 @@ describe("Conv2DBackpropFilter", () => {
     await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropInput", { dy: tf.tensor(dy, dyShape), filter: tf.tensor(f, [3, 3, 3, 4]) }, attrs as never) as tf.Tensor);
   });
 
-  test("a batch split into chunks gives the same sum", async () => {
+  test("a batch split into chunks and blocks gives the same sum", async () => {
     const saved = patchLimit.floats;
+    const savedBlock = { ...blockColumns };
     patchLimit.floats = 500;
+    Object.assign(blockColumns, { floats: 40, min: 1 });
     try {
       const x = randn([5, 8, 8, 2]);
       const dy = randn([5, 4, 4, 3]);
@@ -185,6 +188,7 @@ describe("Conv2DBackpropFilter", () => {
       await expectSameAsCpu(() => tf.engine().runKernel("Conv2DBackpropInput", { dy: tf.tensor(dy, [5, 4, 4, 3]), filter: tf.tensor(f, [3, 3, 2, 3]) }, inputAttrs as never) as tf.Tensor);
     } finally {
       patchLimit.floats = saved;
+      Object.assign(blockColumns, savedBlock);
     }
   });
 
