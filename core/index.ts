@@ -13,3 +13,8 @@ export * from "./progress.ts";
 export * from "./tfmodel.ts";
 export * from "./audio/index.ts";
 export * from "./dataset/index.ts";
+export * from "./features/index.ts";
+export * from "./metrics/index.ts";
+export * from "./train/index.ts";
+export * from "./layers/index.ts";
+export * from "./runs/index.ts";

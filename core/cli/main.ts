@@ -9,7 +9,9 @@ import { collect, configureCli } from "./context.ts";
 import { registerAudio } from "./audio.ts";
 import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerFeatures } from "./features.ts";
 import { registerPlugins } from "./plugins.ts";
+import { registerTrain } from "./train.ts";
 
 export function buildProgram(): Command {
   const program = new Command("clave")
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerAudio(program);
   registerDataset(program);
+  registerFeatures(program);
+  registerTrain(program);
   return program;
 }
 

@@ -9,7 +9,6 @@
  * leaves whole files or none; an unreadable file counts as a miss and is rewritten.
  */
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeNpy, encodeNpy } from "../npy.ts";
@@ -37,16 +36,8 @@ function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** SHA-256 of a file's bytes, streamed. */
-export function hashFile(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
-}
+/** SHA-256 of a file's bytes, streamed (the manifest's `hash` column holds the same). */
+export { hashFile } from "../dataset/hash.ts";
 
 /** SHA-256 of a decoded signal (its float32 samples and rate), for signals that are not files. */
 export function hashSignal(signal: Signal): string {

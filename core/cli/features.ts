@@ -1,0 +1,262 @@
+/**
+ * `clave features extract <audio...> --features mfcc,chroma_stft --out DIR`: librosa-exact features of
+ * audio files as NumPy `.npy` arrays, laid out as librosa returns them (features x frames; 1-D onset
+ * strength; tempo of shape (1,)), one STFT per file, through the feature cache.
+ * `clave features dataset <manifest>`: the same for every track of a dataset, in worker threads, with
+ * a progress bar; resumable (the cache); failures listed at the end.
+ */
+import { homedir } from "node:os";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import type { Command } from "commander";
+import { loadAudio } from "../audio/load.ts";
+import { resolvePluginSpecifier } from "../config.ts";
+import { hashFile } from "../dataset/hash.ts";
+import { readManifest, trackPath } from "../dataset/manifest.ts";
+import { formatCsv } from "../dataset/csv.ts";
+import { ClaveError, UsageError } from "../errors.ts";
+import { FeatureCache } from "../features/cache.ts";
+import { extractDataset, type ClipOutcome, type FeatureJobSpec } from "../features/dataset.ts";
+import { extractFeatures, type FeatureRequest } from "../features/extract.ts";
+import { FEATURE_PRESETS } from "../features/presets.ts";
+import { writeFileAtomic } from "../fsutil.ts";
+import { writeNpy } from "../npy.ts";
+import { parseParamAssignments, resolveParams } from "../params.ts";
+import type { FeaturePlugin } from "../plugin.ts";
+import { progress } from "../progress.ts";
+import type { Registry } from "../registry.ts";
+import { collect, cliRegistry } from "./context.ts";
+
+/** The default feature cache: `$CLAVE_CACHE_DIR/features`, else `~/.cache/clave/features`. */
+export function defaultCacheDir(): string {
+  const base = process.env.CLAVE_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "clave");
+  return join(base, "features");
+}
+
+/**
+ * Turn `--features a,b` and `--param x.k=v` into feature specs. A name is a feature plugin or a preset
+ * (`stack417`, `gtzan`); `--param NAME.key=value` applies to the output named NAME (a plugin name, or a
+ * preset's part), so `--param mfcc.n_mfcc=13` sets MFCC's count whether mfcc was named alone or came
+ * with the gtzan preset.
+ */
+export function featureSpecs(registry: Registry, names: string, assignments: readonly string[]): FeatureJobSpec[] {
+  const list = names
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  if (list.length === 0) throw new UsageError("--features: name at least one feature (see `clave plugins --kind feature`)");
+  const specs: FeatureJobSpec[] = [];
+  for (const name of list) {
+    const preset = FEATURE_PRESETS[name];
+    if (preset) specs.push(...preset.map((p) => ({ plugin: p.plugin, params: { ...p.params }, as: p.as })));
+    else specs.push({ plugin: registry.feature(name).name, params: {}, as: name });
+  }
+  const seen = new Set<string>();
+  for (const s of specs) {
+    if (seen.has(s.as)) throw new UsageError(`--features: ${s.as} is asked for twice`);
+    seen.add(s.as);
+  }
+  const byTarget = parseParamAssignments(assignments);
+  for (const target of Object.keys(byTarget)) {
+    if (!specs.some((s) => s.as === target || s.plugin === target)) {
+      throw new UsageError(`--param ${target}.*: ${target} is not among --features (${[...seen].join(", ")})`);
+    }
+  }
+  return specs.map((s) => {
+    const params: Record<string, unknown> = { ...s.params, ...(byTarget[s.plugin] ?? {}), ...(byTarget[s.as] ?? {}) };
+    const plugin = registry.feature(s.plugin);
+    return { plugin: s.plugin, params: resolveParams(plugin, params), as: s.as };
+  });
+}
+
+function parseRate(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--sr ${value}: expected a sampling rate in Hz`);
+  return n;
+}
+
+function parseWorkers(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--workers ${value}: expected a positive integer`);
+  return n;
+}
+
+/** Output folders for several inputs: the file stems, made unique. */
+function outputDirs(out: string, files: readonly string[]): string[] {
+  if (files.length === 1) return [out];
+  const used = new Map<string, number>();
+  return files.map((f) => {
+    const stem = basename(f, extname(f)) || "audio";
+    const n = used.get(stem) ?? 0;
+    used.set(stem, n + 1);
+    return join(out, n === 0 ? stem : `${stem}-${n + 1}`);
+  });
+}
+
+const FEATURES_HELP = `
+Features are feature plugins (clave plugins --kind feature) or presets:
+  stack417  MFCC 13 + chroma 12 + spectral contrast 7 + onset strength 1 + tempogram 384, stacked (417 x frames)
+  gtzan     the features behind GTZAN's features_30_sec.csv (chroma, rms, centroid, bandwidth, rolloff, zcr, tempo, mfcc 1-20)
+Params use librosa's names: --param mfcc.n_mfcc=13 --param melspectrogram.db=true --param stack417.features='["mfcc","rms"]'`;
+
+interface ExtractOptions {
+  features: string;
+  param: string[];
+  out: string;
+  sr: string;
+  cache?: string | false;
+}
+
+interface DatasetOptions {
+  features: string;
+  param: string[];
+  out?: string;
+  sr: string;
+  workers?: string;
+  aggregate?: string;
+  segmentSeconds?: string;
+}
+
+export function registerFeatures(program: Command): void {
+  const features = program.command("features").description("librosa-exact audio features as .npy arrays, for files or whole datasets");
+
+  features
+    .command("extract")
+    .description("extract features of audio files into DIR/<feature>.npy (DIR/<file stem>/<feature>.npy for several files)")
+    .argument("<audio...>", "audio files")
+    .requiredOption("--features <list>", "comma-separated feature plugins or presets")
+    .option("--param <feature.key=value>", "a feature param (repeatable)", collect, [])
+    .requiredOption("--out <dir>", "output folder")
+    .option("--sr <hz>", "sampling rate to decode at", "22050")
+    .option("--cache <dir>", "feature cache folder (default: $CLAVE_CACHE_DIR/features or ~/.cache/clave/features)")
+    .option("--no-cache", "compute everything, store nothing in the cache")
+    .addHelpText("after", FEATURES_HELP)
+    .action(async (files: string[], options: ExtractOptions) => {
+      const registry = await cliRegistry();
+      const specs = featureSpecs(registry, options.features, options.param);
+      const sr = parseRate(options.sr);
+      const cache = options.cache === false ? undefined : new FeatureCache(resolve(options.cache ?? defaultCacheDir()));
+      const dirs = outputDirs(resolve(options.out), files);
+      const requests: FeatureRequest[] = specs.map((s) => ({ plugin: registry.feature(s.plugin) as FeaturePlugin, params: s.params, as: s.as }));
+      const failures: string[] = [];
+      for (let i = 0; i < files.length; i++) {
+        const file = files[i];
+        try {
+          const audioHash = cache ? await hashFile(file) : undefined;
+          // With everything cached, the audio is not even decoded.
+          if (cache && audioHash) {
+            const hits = await Promise.all(requests.map((r) => cache.read(audioHash, r.plugin.name, r.params, sr)));
+            if (hits.every((h) => h !== undefined)) {
+              for (let j = 0; j < requests.length; j++) {
+                const path = join(dirs[i], `${requests[j].as}.npy`);
+                await writeNpy(path, hits[j]!);
+                process.stdout.write(`${file}: ${requests[j].as} [${hits[j]!.shape.join(", ")}] (cached) -> ${path}\n`);
+              }
+              continue;
+            }
+          }
+          const signal = await loadAudio(file, { sr });
+          const results = await extractFeatures(signal, requests, { cache, audioHash, source: file });
+          for (const r of results) {
+            const path = join(dirs[i], `${r.name}.npy`);
+            await writeNpy(path, r.array);
+            process.stdout.write(`${file}: ${r.name} [${r.array.shape.join(", ")}]${r.cached ? " (cached)" : ""} -> ${path}\n`);
+          }
+        } catch (error) {
+          if (!(error instanceof ClaveError) || files.length === 1) throw error;
+          failures.push(error.message);
+        }
+      }
+      if (failures.length > 0) {
+        process.stderr.write(`clave: ${failures.length} of ${files.length} files failed:\n${failures.map((f) => `  ${f}\n`).join("")}`);
+        process.exitCode = 1;
+      }
+    });
+
+  features
+    .command("dataset")
+    .description("extract features for every track of a manifest, in parallel worker threads (resumable)")
+    .argument("<manifest>", "dataset manifest (CSV, see `clave dataset`)")
+    .option("--features <list>", "comma-separated feature plugins or presets", "stack417")
+    .option("--param <feature.key=value>", "a feature param (repeatable)", collect, [])
+    .option("--out <dir>", "feature store (a feature cache folder; default: features/ next to the manifest)")
+    .option("--sr <hz>", "sampling rate to decode at", "22050")
+    .option("--workers <n>", "worker threads (default: every core)")
+    .option("--aggregate <csv>", "also write per-clip mean/variance columns (GTZAN's names) to this CSV")
+    .option("--segment-seconds <s>", "with --aggregate: one row per segment of this length (GTZAN's 3-second rows: 3)")
+    .addHelpText(
+      "after",
+      `${FEATURES_HELP}
+Writes each array to the store (<out>/<hash[0:2]>/<hash>/<feature>-<params>.npy) and <out>/index.csv
+(id, label, split, hash, and the .npy path of each feature, relative to <out>). Re-running skips
+clips already done; tracks that fail are listed at the end (exit code 1).`,
+    )
+    .action(async (manifestFile: string, options: DatasetOptions) => {
+      const registry = await cliRegistry();
+      const specs = featureSpecs(registry, options.features, options.param);
+      const sr = parseRate(options.sr);
+      const manifest = await readManifest(manifestFile);
+      const out = resolve(options.out ?? join(dirname(resolve(manifestFile)), "features"));
+      let segmentFrames: number | undefined;
+      if (options.segmentSeconds !== undefined) {
+        const s = Number(options.segmentSeconds);
+        if (!(s > 0)) throw new UsageError(`--segment-seconds ${options.segmentSeconds}: expected a positive number`);
+        segmentFrames = Math.max(1, Math.floor((s * sr) / 512));
+      }
+      // Features that are not built in come from plugin files the workers import too.
+      const pluginFiles = new Set<string>();
+      for (const s of specs) {
+        const origin = registry.list("feature").find((e) => e.plugin.name === s.plugin)?.origin ?? "builtin";
+        if (origin !== "builtin") pluginFiles.add(resolvePluginSpecifier(origin, process.cwd()));
+      }
+      const rows = manifest.rows.filter((r) => r.path !== "");
+      const bar = progress(rows.length, "features");
+      const result = await extractDataset(
+        rows.map((r) => ({ id: r.id, path: trackPath(manifest, r), hash: r.hash })),
+        {
+          features: specs,
+          cacheDir: out,
+          sr,
+          workers: parseWorkers(options.workers),
+          pluginFiles: [...pluginFiles],
+          aggregate: options.aggregate ? { segmentFrames } : null,
+          onClip: (_done, _total, outcome) => bar.tick(1, outcome.id),
+        },
+      );
+      bar.stop();
+      const byId = new Map<string, ClipOutcome>(result.outcomes.map((o) => [o.id, o]));
+      const index = rows
+        .filter((r) => byId.has(r.id))
+        .map((r) => {
+          const o = byId.get(r.id)!;
+          const files = Object.fromEntries(specs.map((s) => [s.as, relative(out, o.files[s.as])]));
+          return { id: r.id, label: r.label, split: r.split, hash: o.hash, ...files };
+        });
+      const header = ["id", "label", "split", "hash", ...specs.map((s) => s.as)];
+      await writeFileAtomic(join(out, "index.csv"), formatCsv(header, index.map((row) => header.map((h) => (row as Record<string, string>)[h]))));
+      if (options.aggregate) {
+        const table: (string | number)[][] = [];
+        let columns: string[] | undefined;
+        for (const r of rows) {
+          const o = byId.get(r.id);
+          if (!o?.aggregates) continue;
+          o.aggregates.forEach((stats, segment) => {
+            const row: Record<string, string | number> = { filename: basename(r.path), length: o.samples || "" };
+            if (segmentFrames !== undefined) row.segment = segment;
+            Object.assign(row, stats, { label: r.label });
+            columns ??= Object.keys(row);
+            table.push(columns.map((c) => row[c] ?? ""));
+          });
+        }
+        await writeFileAtomic(resolve(options.aggregate), formatCsv(columns ?? ["filename", "label"], table));
+      }
+      const computed = result.outcomes.filter((o) => o.computed > 0).length;
+      process.stdout.write(
+        `${result.outcomes.length} of ${rows.length} tracks done (${computed} computed, ${result.outcomes.length - computed} already stored) with ${result.workers} workers -> ${out}\n`,
+      );
+      if (result.failures.length > 0) {
+        process.stderr.write(`clave: ${result.failures.length} tracks failed:\n${result.failures.map((f) => `  ${f.id} (${f.path}): ${f.reason}\n`).join("")}`);
+        process.exitCode = 1;
+      }
+    });
+}
