@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { buildManifest } from "../dataset/build.ts";
 import { readManifest, writeManifest, type Manifest } from "../dataset/manifest.ts";
-import { applySplit, findLeaks, type GroupBy } from "../dataset/split.ts";
+import { applySplit, findLeaks, namedSplits, type GroupBy } from "../dataset/split.ts";
 import { datasetStats } from "../dataset/stats.ts";
 import { validateManifest } from "../dataset/validate.ts";
 import { UsageError } from "../errors.ts";
@@ -225,7 +225,12 @@ Examples:
   clave dataset split data/fma/manifest.csv --split stratified --group artist --kfold 5`,
     )
     .action(async (file: string, o: SplitFlags & { out?: string; json?: boolean }) => {
-      const manifest = applySplit(await readManifest(file), o.split ?? "auto", splitOptions(o));
+      const original = await readManifest(file);
+      const named = namedSplits(original);
+      if (o.split !== undefined && !["auto", "stratified", "none", ...named].includes(o.split)) {
+        throw new UsageError(`--split ${o.split}: expected auto, stratified, none${named.map((n) => `, ${n}`).join("")} (the published splits ${file} carries)`);
+      }
+      const manifest = applySplit(original, o.split ?? "auto", splitOptions(o));
       const leaks = [...findLeaks(manifest.rows), ...(manifest.extraColumns.includes("fold") ? findLeaks(manifest.rows, "fold") : [])];
       const out = o.out ?? file;
       await writeManifest(out, manifest);

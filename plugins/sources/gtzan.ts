@@ -66,7 +66,7 @@ export default defineSource({
   params: z.object({
     path: z.string().min(1).describe("folder holding genres/ or genres_original/ (or the genres folder itself)"),
     layout: z.enum(["auto", "original", "kaggle"]).default("auto").describe("which layout to read; auto finds it"),
-    genres: z.array(z.string()).default([...GTZAN_GENRES]).describe("genres to list"),
+    genres: z.array(z.string()).default([]).describe("genres to list (default: every genre folder there is)"),
     known_bad: z.enum(["skip", "keep"]).default("skip").describe("files known to be corrupt: report and leave out, or keep"),
   }),
   root: (p) => resolve(p.path),
@@ -77,7 +77,8 @@ export default defineSource({
     const bad = GTZAN_KNOWN_BAD[found.layout];
     const ext = found.layout === "kaggle" ? "wav" : "au";
     const tracks: Track[] = [];
-    for (const genre of p.genres) {
+    const genres = p.genres.length > 0 ? p.genres : (await readdir(found.dir)).filter((d) => !d.startsWith(".") && isDir(join(found.dir, d))).sort();
+    for (const genre of genres) {
       const dir = join(found.dir, genre);
       if (!isDir(dir)) {
         ctx.problem({ path: dir, reason: `genre folder ${genre} is missing` });
