@@ -162,13 +162,13 @@ describe("synthetic", () => {
 describe("no track, artist or audio crosses a split, for every source", () => {
   const sources = ["gtzanOriginal", "gtzanKaggle", "fmaSmall", "folderResult", "syntheticResult"];
 
-  test.each(sources)("%s: its default split", (name) => {
+  test.each(sources)("%s: its default split", (name: string) => {
     const m = built[name];
     expect(m.rows.some((r) => r.split === "train")).toBe(true);
     expect(findLeaks(m.rows)).toEqual([]);
   });
 
-  test.each(sources)("%s: stratified (by artist when known) under 10 seeds, and 3 folds", (name) => {
+  test.each(sources)("%s: stratified (by artist when known) under 10 seeds, and 3 folds", (name: string) => {
     for (let seed = 0; seed < 10; seed++) {
       const m = applySplit(built[name], "stratified", { seed, kfold: 3, includeExcluded: true });
       expect(findLeaks(m.rows)).toEqual([]);
@@ -184,7 +184,7 @@ describe("no track, artist or audio crosses a split, for every source", () => {
     }
   });
 
-  test.each(sources)("%s: segments cut from its tracks carry their track's split", async (name) => {
+  test.each(sources)("%s: segments cut from its tracks carry their track's split", async (name: string) => {
     const m = built[name];
     for (const row of m.rows.slice(0, 3)) {
       const signal = await loadAudio(trackPath(m, row));
