@@ -17,4 +17,4 @@ export * from "./features/index.ts";
 export * from "./metrics/index.ts";
 export * from "./train/index.ts";
 export * from "./layers/index.ts";
-export * from "./runs/index.ts";
+export * from "./run/index.ts";

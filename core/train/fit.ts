@@ -64,12 +64,16 @@ export interface FitNetworkOptions {
 
 const PROBABILITIES_PREFIX = /^(val_)?[^_]*probabilities_acc$/;
 
-/** Keras-like names: a multi-output model's `probabilities_acc` is logged as `acc`. */
-function normalizeLogs(logs: TF.Logs | undefined): Record<string, number> {
+/**
+ * Keras-like logs: a multi-output model's `probabilities_acc` is logged as `acc`, and each output's
+ * `<output>_loss` unweighted (tfjs has no loss weights, so the weight is inside the loss function).
+ */
+function normalizeLogs(logs: TF.Logs | undefined, weights: ReadonlyMap<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [key, value] of Object.entries(logs ?? {})) {
     const name = PROBABILITIES_PREFIX.test(key) ? (key.startsWith("val_") ? "val_acc" : "acc") : key;
-    out[name] = Number(value);
+    const weight = weights.get(key.replace(/^val_/, "").replace(/_loss$/, ""));
+    out[name] = key.endsWith("_loss") && weight !== undefined && weight > 0 ? Number(value) / weight : Number(value);
   }
   return out;
 }
@@ -89,6 +93,34 @@ function accuracyMetric(tf: Tf) {
   return function acc(yTrue: TF.Tensor, yPred: TF.Tensor): TF.Tensor {
     return tf.tidy(() => tf.cast(tf.equal(tf.argMax(yTrue, -1), tf.argMax(yPred, -1)), "float32"));
   };
+}
+
+/**
+ * Validation loss and accuracy, computed here rather than by tfjs (whose validation of a model with
+ * several outputs logs running totals under the per-output names): `val_loss` = Σ w_i L_i, and for
+ * several outputs each `val_<output>_loss` = L_i unweighted.
+ */
+function validationLogs(
+  tf: Tf,
+  net: TF.LayersModel,
+  losses: readonly OutputLoss[],
+  x: TF.Tensor,
+  targets: TF.Tensor[],
+  batchSize: number,
+): Record<string, number> {
+  return tf.tidy(() => {
+    const predicted = net.predict(x, { batchSize: Math.max(batchSize, 256) });
+    const outputs = Array.isArray(predicted) ? predicted : [predicted];
+    const logs: Record<string, number> = {};
+    let total = 0;
+    losses.forEach((l, i) => {
+      const value = tf.mean(lossFunction(tf, { ...l, weight: 1 })(targets[i], outputs[i])).dataSync()[0];
+      total += l.weight * value;
+      if (losses.length > 1) logs[`val_${l.output}_loss`] = value;
+      if (l.loss === "crossentropy") logs.val_acc = tf.mean(accuracyMetric(tf)(targets[i], outputs[i])).dataSync()[0];
+    });
+    return { val_loss: total, ...logs };
+  });
 }
 
 /** The monitored quantity actually available: `val_*` falls back to the training value without validation. */
@@ -163,6 +195,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
         let monitor: string | undefined;
         let best: TF.Tensor[] | undefined;
         const prefix = phase.name ? `${phase.name}/` : "";
+        const outputWeights = new Map(phase.losses.length > 1 ? phase.losses.map((l) => [l.output, l.weight]) : []);
         let lr = s.learning_rate;
 
         await trainNet.fit(x, targetsOf(y, xTarget), {
@@ -171,7 +204,6 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
           shuffle: true,
           verbose: 0,
           yieldEvery: "never",
-          ...(vx && vy ? { validationData: [vx, targetsOf(vy, vTarget)] as [TF.Tensor, TF.Tensor[]] } : {}),
           ...(classWeights && probsOutput ? { classWeight: { [probsOutput]: Object.fromEntries(classWeights.map((w, i) => [i, w])) } } : {}),
           callbacks: {
             onEpochBegin: async (epoch) => {
@@ -181,7 +213,8 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
               }
             },
             onEpochEnd: async (epoch, rawLogs) => {
-              const logs = normalizeLogs(rawLogs);
+              const logs = normalizeLogs(rawLogs, outputWeights);
+              if (vx && vy) Object.assign(logs, validationLogs(tf, trainNet, phase.losses, vx, targetsOf(vy, vTarget), options.batchSize));
               for (const [key, value] of Object.entries(logs)) (history[prefix + key] ??= []).push(value);
               (history[`${prefix}lr`] ??= []).push(lr);
               options.onEpoch?.(epoch, { ...logs, lr });

@@ -1,0 +1,416 @@
+/**
+ * `clave train`: a model on a dataset's features, recorded in `runs/<id>/`.
+ * `clave evaluate <run>`: the run's metrics recomputed on its test split (or another manifest).
+ * `clave predict <run> <audio...>`: genre probabilities per segment and per file.
+ * `clave runs`: the recorded runs side by side.
+ */
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import { loadAudio } from "../audio/load.ts";
+import { hashFile } from "../dataset/hash.ts";
+import { readManifest, SPLITS, type Split } from "../dataset/manifest.ts";
+import { ClaveError, InputShapeError, RunError, UsageError } from "../errors.ts";
+import { FeatureCache } from "../features/cache.ts";
+import type { Evaluation, LevelMetrics } from "../metrics/evaluate.ts";
+import { meanByGroup } from "../metrics/probabilities.ts";
+import { ndarray, sizeOf } from "../ndarray.ts";
+import { parseParamAssignments, resolveParams } from "../params.ts";
+import type { FeaturePlugin, ModelPlugin } from "../plugin.ts";
+import { datasetArrays } from "../run/data.ts";
+import { resolveFeatureSpec, toModelLayout, trackExamples, type FeatureSpec } from "../run/features.ts";
+import { listRuns, resolveRunDir, trainRun, type RunSummary } from "../run/run.ts";
+import { evaluateRunModel, loadRunModel, predictRunModel } from "../run/use.ts";
+import { cliRegistry, collect } from "./context.ts";
+import { formatTable, type Cell } from "./table.ts";
+
+function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`${flag} ${value}: expected ${expected}`);
+  return n;
+}
+
+function parseSegment(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === "none" || value === "0") return null;
+  return parseNumber("--segment", value, (n) => n > 0, "a positive number of seconds, or none (whole tracks)");
+}
+
+/** Split `--param` assignments between the model (bare keys or `model.key`) and the feature. */
+function splitParams(assignments: readonly string[], model: string, featureNames: readonly string[]) {
+  const grouped = parseParamAssignments(assignments, model);
+  const modelParams = grouped[model] ?? {};
+  let featureParams: Record<string, unknown> = {};
+  for (const [target, values] of Object.entries(grouped)) {
+    if (target === model) continue;
+    if (featureNames.includes(target)) featureParams = { ...featureParams, ...values };
+    else {
+      throw new UsageError(
+        `--param ${target}.${Object.keys(values)[0]}=...: ${JSON.stringify(target)} is neither the model (${model}) nor the feature (${featureNames.join(" / ")})`,
+      );
+    }
+  }
+  return { modelParams, featureParams };
+}
+
+/** The shape one example will have, known before any audio is read (null for whole tracks of any length). */
+function exampleShape(spec: FeatureSpec, plugin: FeaturePlugin): number[] | null {
+  if (spec.segment_s === null) return null;
+  const declared = plugin.shape(spec.params as never, Math.round(spec.segment_s * spec.sr), spec.sr);
+  if (declared.some((d) => d < 0)) return null;
+  return toModelLayout(ndarray(new Float32Array(sizeOf(declared)), declared)).shape as number[];
+}
+
+function cacheFor(option: string | false | undefined, manifestFile: string): FeatureCache | undefined {
+  if (option === false) return undefined;
+  return new FeatureCache(resolve(option ?? join(dirname(resolve(manifestFile)), ".clave", "features")));
+}
+
+const pct = (v: number) => Number((100 * v).toFixed(2));
+
+function levelRows(evaluation: Evaluation): Record<string, Cell>[] {
+  const levels: [string, LevelMetrics | undefined][] = [
+    ["segment", evaluation.segment],
+    ["track", evaluation.track],
+  ];
+  return levels
+    .filter((l): l is [string, LevelMetrics] => l[1] !== undefined)
+    .map(([level, m]) => ({
+      level,
+      n: m.n,
+      accuracy: pct(m.accuracy),
+      macro_f1: pct(m.macroF1),
+      weighted_f1: pct(m.weightedF1),
+      loss: Number(m.loss.toFixed(4)),
+    }));
+}
+
+function perClassRows(evaluation: Evaluation, level: "segment" | "track"): Record<string, Cell>[] {
+  const m = evaluation[level];
+  if (!m) return [];
+  return evaluation.labels.map((label, i) => ({
+    label,
+    precision: pct(m.perClass[i].precision),
+    recall: pct(m.perClass[i].recall),
+    f1: pct(m.perClass[i].f1),
+    support: m.perClass[i].support,
+  }));
+}
+
+function confusionRows(evaluation: Evaluation, level: "segment" | "track"): Record<string, Cell>[] {
+  const m = evaluation[level];
+  if (!m) return [];
+  return evaluation.labels.map((label, i) => ({
+    "true \\ predicted": label,
+    ...Object.fromEntries(evaluation.labels.map((p, j) => [p, m.confusion[i][j]])),
+  }));
+}
+
+function printEvaluation(evaluation: Evaluation): void {
+  const level = evaluation.track ? "track" : "segment";
+  process.stdout.write(`${formatTable(levelRows(evaluation))}\n\nper class (${level} level)\n${formatTable(perClassRows(evaluation, level))}\n`);
+  process.stdout.write(`\nconfusion (${level} level, rows true)\n${formatTable(confusionRows(evaluation, level), ["true \\ predicted", ...evaluation.labels])}\n`);
+}
+
+function reportProblems(problems: readonly { path: string; reason: string }[]): void {
+  for (const p of problems) process.stderr.write(`clave: ${p.path}: ${p.reason}\n`);
+  if (problems.length > 0) process.stderr.write(`clave: ${problems.length} track(s) left out\n`);
+}
+
+interface TrainFlags {
+  model: string;
+  features: string;
+  dataset: string;
+  param: string[];
+  epochs?: string;
+  seed?: string;
+  segment?: string;
+  hop?: string;
+  sr?: string;
+  runs: string;
+  cache?: string | false;
+  from?: string;
+  freeze: boolean;
+  json?: boolean;
+}
+
+/** Refuse a model/feature pairing before any audio is decoded: build the model on the feature's example shape. */
+async function checkPairing(model: ModelPlugin, params: Record<string, unknown>, shape: number[] | null, features: string): Promise<void> {
+  if (!shape) return;
+  try {
+    await model.build({ inputShape: shape, nClasses: 2, seed: 0 }, params);
+  } catch (error) {
+    if (error instanceof InputShapeError) throw new InputShapeError(error.model, `--features ${features} gives examples of shape [${shape.join(", ")}]: ${error.message}`);
+    throw error;
+  }
+}
+
+async function train(o: TrainFlags): Promise<void> {
+  const registry = await cliRegistry();
+  const model = registry.model(o.model);
+  const featureSpecName = o.features;
+  const preliminary = resolveFeatureSpec(registry, featureSpecName, {}, {});
+  const { modelParams, featureParams } = splitParams(o.param, model.name, [...new Set([featureSpecName, preliminary.plugin])]);
+  const epochs = parseNumber("--epochs", o.epochs, (n) => Number.isInteger(n) && n > 0, "a positive integer");
+  if (epochs !== undefined) modelParams.epochs = epochs;
+  const params = resolveParams(model, modelParams) as Record<string, unknown>;
+  const seed = parseNumber("--seed", o.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer") ?? 0;
+  const spec = resolveFeatureSpec(registry, featureSpecName, featureParams, {
+    ...(o.sr !== undefined ? { sr: parseNumber("--sr", o.sr, (n) => n > 0, "a rate in Hz") } : {}),
+    ...(o.segment !== undefined ? { segment_s: parseSegment(o.segment) } : {}),
+    ...(o.hop !== undefined ? { hop_s: parseNumber("--hop", o.hop, (n) => n > 0, "a positive number of seconds") } : {}),
+  });
+  const featurePlugin = registry.feature(spec.plugin);
+  if (!o.from) await checkPairing(model, params, exampleShape(spec, featurePlugin), featureSpecName);
+
+  const manifestFile = resolve(o.dataset);
+  const manifest = await readManifest(manifestFile);
+  const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
+    ...(cacheFor(o.cache, manifestFile) ? { cache: cacheFor(o.cache, manifestFile)! } : {}),
+  });
+  reportProblems(data.problems);
+  if (!data.train) throw new ClaveError(`${manifestFile}: no training examples (is the train split empty?)`);
+  if (!data.test) throw new ClaveError(`${manifestFile}: no test examples (is the test split empty?)`);
+  const ids = (s: Split) => [...new Set(data[s]?.tracks ?? [])];
+  const result = await trainRun({
+    model,
+    params,
+    labels: data.labels,
+    train: data.train,
+    ...(data.validation ? { validation: data.validation } : {}),
+    test: data.test,
+    seed,
+    runsDir: o.runs,
+    features: spec,
+    dataset: {
+      manifest: manifestFile,
+      sha256: await hashFile(manifestFile),
+      splits: { train: ids("train"), validation: ids("validation"), test: ids("test") },
+      ...(data.problems.length > 0 ? { problems: data.problems } : {}),
+    },
+    ...(o.from ? { from: resolveRunDir(o.from, o.runs), freeze: o.freeze } : {}),
+  });
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ id: result.id, dir: result.dir, summary: result.summary }, null, 2)}\n`);
+    return;
+  }
+  printEvaluation(result.evaluation);
+  process.stdout.write(`\nrun ${result.id}: ${result.summary.epochs} epochs in ${result.summary.duration_s.toFixed(1)} s on ${result.summary.backend}; written to ${result.dir}\n`);
+}
+
+async function evaluate(run: string, o: { runs: string; dataset?: string; split: string; cache?: string | false; json?: boolean }): Promise<void> {
+  if (!SPLITS.includes(o.split as Split)) throw new UsageError(`--split ${o.split}: expected one of ${SPLITS.join(", ")}`);
+  const registry = await cliRegistry();
+  const dir = resolveRunDir(run, o.runs);
+  const loaded = await loadRunModel(dir, registry);
+  const spec = loaded.config.features;
+  if (!spec) throw new RunError(dir, "this run was trained on arrays, not on a dataset's features: evaluate it in code (evaluateRunModel)");
+  const manifestFile = resolve(o.dataset ?? loaded.dataset?.manifest ?? "");
+  if (!o.dataset && !loaded.dataset) throw new RunError(dir, "no dataset recorded: pass --dataset <manifest>");
+  const manifest = await readManifest(manifestFile);
+  if (!o.dataset && loaded.dataset) {
+    const now = await hashFile(manifestFile);
+    if (now !== loaded.dataset.sha256) process.stderr.write(`clave: warning: ${manifestFile} changed since the run was trained (sha256 differs)\n`);
+  }
+  const featurePlugin = registry.feature(spec.plugin);
+  const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
+    splits: [o.split as Split],
+    labels: loaded.config.labels,
+    ...(cacheFor(o.cache, manifestFile) ? { cache: cacheFor(o.cache, manifestFile)! } : {}),
+  });
+  reportProblems(data.problems);
+  const set = data[o.split as Split];
+  if (!set) throw new ClaveError(`${manifestFile}: no ${o.split} examples`);
+  const evaluation = await evaluateRunModel(loaded, set);
+  if (o.json) process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, manifest: manifestFile, split: o.split, ...evaluation }, null, 2)}\n`);
+  else {
+    process.stdout.write(`run ${loaded.summary.id} on the ${o.split} split of ${manifestFile}\n\n`);
+    printEvaluation(evaluation);
+  }
+  if (data.problems.length > 0) process.exitCode = 1;
+}
+
+interface FilePrediction {
+  file: string;
+  top: string;
+  probabilities: Record<string, number>;
+  segments: { index: number; start_s: number; end_s: number; top: string; probabilities: Record<string, number> }[];
+}
+
+async function predict(run: string, files: string[], o: { runs: string; json?: boolean; segments: boolean }): Promise<void> {
+  const registry = await cliRegistry();
+  const dir = resolveRunDir(run, o.runs);
+  const loaded = await loadRunModel(dir, registry);
+  const spec = loaded.config.features;
+  if (!spec) throw new RunError(dir, "this run was trained on arrays, not on a dataset's features: predict in code (predictRunModel)");
+  const featurePlugin = registry.feature(spec.plugin);
+  const labels = loaded.config.labels;
+  const named = (row: ArrayLike<number>) => Object.fromEntries(labels.map((l, i) => [l, Number(row[i])]));
+  const top = (row: ArrayLike<number>) => labels[Array.from(row).indexOf(Math.max(...Array.from(row)))];
+  const results: FilePrediction[] = [];
+  const failures: { file: string; error: string }[] = [];
+  for (const file of files) {
+    try {
+      const signal = await loadAudio(file, { sr: spec.sr });
+      const examples = await trackExamples(signal, file, spec, featurePlugin, { source: file });
+      const probs = await predictRunModel(loaded, examples.x);
+      const k = labels.length;
+      const n = examples.x.shape[0];
+      const mean = meanByGroup(probs, new Int32Array(n), new Array<string>(n).fill(file)).probs.data;
+      results.push({
+        file,
+        top: top(mean),
+        probabilities: named(mean),
+        segments: examples.segments.map((s, i) => {
+          const row = probs.data.subarray(i * k, (i + 1) * k);
+          return { ...s, top: top(row), probabilities: named(row) };
+        }),
+      });
+    } catch (error) {
+      if (!(error instanceof Error)) throw error;
+      failures.push({ file, error: error.message });
+    }
+  }
+  const round = (p: Record<string, number>) => Object.fromEntries(Object.entries(p).map(([l, v]) => [l, Number(v.toFixed(4))]));
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, labels, files: results, failures }, null, 2)}\n`);
+  } else {
+    if (o.segments && results.length > 0) {
+      const rows = results.flatMap((r) =>
+        r.segments.map((s) => ({ file: r.file, segment: s.index, start_s: Number(s.start_s.toFixed(2)), end_s: Number(s.end_s.toFixed(2)), top: s.top, ...round(s.probabilities) })),
+      );
+      process.stdout.write(`per segment\n${formatTable(rows, ["file", "segment", "start_s", "end_s", "top", ...labels])}\n\nper file (mean of its segments)\n`);
+    }
+    if (results.length > 0) {
+      const rows = results.map((r) => ({ file: r.file, segments: r.segments.length, top: r.top, ...round(r.probabilities) }));
+      process.stdout.write(`${formatTable(rows, ["file", "segments", "top", ...labels])}\n`);
+    }
+    for (const f of failures) process.stderr.write(`clave: ${f.file}: ${f.error}\n`);
+  }
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+/** The `clave runs` table rows. */
+export function runRows(runs: readonly RunSummary[]): Record<string, Cell>[] {
+  const p = (v: number | undefined) => (v === undefined ? null : pct(v));
+  return runs.map((r) => ({
+    id: r.id,
+    model: r.model,
+    features: r.features,
+    data: r.dataset_sha256?.slice(0, 8) ?? null,
+    backend: r.backend,
+    epochs: r.epochs,
+    seg_acc: p(r.segment.accuracy),
+    seg_f1: p(r.segment.macro_f1),
+    track_acc: p(r.track?.accuracy),
+    track_f1: p(r.track?.macro_f1),
+    test_loss: Number(r.segment.loss.toFixed(4)),
+    time_s: Number(r.duration_s.toFixed(1)),
+  }));
+}
+
+const SORT_KEYS = ["created", "seg_acc", "seg_f1", "track_acc", "track_f1", "test_loss"] as const;
+
+async function runs(o: { runs: string; json?: boolean; sort?: string; model?: string }): Promise<void> {
+  if (o.sort !== undefined && !SORT_KEYS.includes(o.sort as never)) throw new UsageError(`--sort ${o.sort}: expected one of ${SORT_KEYS.join(", ")}`);
+  let list = await listRuns(o.runs);
+  if (o.model) list = list.filter((r) => r.model === o.model);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    return;
+  }
+  if (list.length === 0) {
+    process.stdout.write(`no runs in ${resolve(o.runs)} (train one with clave train)\n`);
+    return;
+  }
+  let rows = runRows(list);
+  if (o.sort && o.sort !== "created") {
+    const key = o.sort;
+    const sign = key === "test_loss" ? 1 : -1;
+    rows = [...rows].sort((a, b) => sign * ((Number(a[key] ?? -Infinity) || 0) - (Number(b[key] ?? -Infinity) || 0)));
+  }
+  process.stdout.write(`${formatTable(rows)}\n`);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a model on a dataset's features; records config, split, history, metrics and model in runs/<id>/")
+    .requiredOption("--model <name>", "model plugin: lstm, bilstm_attention, crnn, cnn2d, ... (clave plugins --kind model)")
+    .requiredOption("--features <name>", "feature preset (stack417) or feature plugin (melspectrogram, mfcc, ...)")
+    .requiredOption("--dataset <manifest>", "dataset manifest CSV with train/validation/test splits (clave dataset build)")
+    .option("--param <key=value>", "a model param (epochs, batch_size, learning_rate, units...) or feature.key=value (repeatable)", collect, [])
+    .option("--epochs <n>", "shorthand for --param epochs=N")
+    .option("--seed <n>", "seed of weights, dropout and shuffling (default 0)")
+    .option("--segment <seconds|none>", "cut tracks into segments of this length (default 3); none: whole tracks")
+    .option("--hop <seconds>", "hop between segment starts (default: the segment length)")
+    .option("--sr <hz>", "sampling rate the audio is loaded at (default 22050)")
+    .option("--runs <dir>", "folder of the runs", "runs")
+    .option("--cache <dir>", "feature cache (default <dataset folder>/.clave/features)")
+    .option("--no-cache", "do not read or write cached features")
+    .option("--from <run>", "transfer learning: start from this run's model with a new head for this dataset's labels")
+    .option("--no-freeze", "with --from: train every layer, not only the new head")
+    .option("--json", "print the run summary as JSON")
+    .addHelpText(
+      "after",
+      `
+Params are the model's (clave plugins --kind model lists them with their defaults), including the
+training settings: epochs, batch_size, learning_rate, weight_decay (AdamW), class_weight=balanced,
+scheduler=plateau|step, early_stopping=<patience>, monitor, restore_best.
+Examples:
+  clave dataset build --source synthetic --per-class 20 --seconds 6 --out data/synthetic/manifest.csv
+  clave train --model lstm --features stack417 --dataset data/synthetic/manifest.csv
+  clave train --model crnn --features melspectrogram --dataset data/gtzan/manifest.csv \\
+      --param conv=1d --param rnn=lstm --param melspectrogram.n_mels=64 --epochs 30
+  clave train --model mlp --features mfcc --dataset data/salsa/manifest.csv --from runs/<id>   # transfer`,
+    )
+    .action(train);
+
+  program
+    .command("evaluate")
+    .description("recompute a run's metrics on its test split (or on another manifest's split)")
+    .argument("<run>", "run folder or id (under --runs)")
+    .option("--runs <dir>", "folder of the runs", "runs")
+    .option("--dataset <manifest>", "evaluate on this manifest instead of the run's own")
+    .option("--split <part>", `part to evaluate: ${SPLITS.join(", ")}`, "test")
+    .option("--cache <dir>", "feature cache (default <dataset folder>/.clave/features)")
+    .option("--no-cache", "do not read or write cached features")
+    .option("--json", "print the metrics as JSON")
+    .addHelpText(
+      "after",
+      `
+Segment-level and track-level (mean of a track's segment probabilities) accuracy, macro and
+weighted F1, per-class precision/recall/F1, confusion matrix and test loss. Examples:
+  clave evaluate 20250101-120000-lstm-3fa9c1
+  clave evaluate runs/20250101-120000-lstm-3fa9c1 --dataset data/other/manifest.csv --json`,
+    )
+    .action(evaluate);
+
+  program
+    .command("predict")
+    .description("genre probabilities of audio files, per segment and per file, from a run's model")
+    .argument("<run>", "run folder or id (under --runs)")
+    .argument("<audio...>", "audio files")
+    .option("--runs <dir>", "folder of the runs", "runs")
+    .option("--no-segments", "print only the per-file table")
+    .option("--json", "print JSON: per file its probabilities and those of each segment")
+    .addHelpText(
+      "after",
+      `
+A file's probabilities are the mean of its segments'. Files that cannot be read are reported and
+skipped (exit 1). Example:
+  clave predict 20250101-120000-lstm-3fa9c1 song.mp3 other.ogg`,
+    )
+    .action(predict);
+
+  program
+    .command("runs")
+    .description("the recorded runs as a table: model, features, dataset, accuracy and F1 per level, test loss")
+    .option("--runs <dir>", "folder of the runs", "runs")
+    .option("--model <name>", "only runs of this model")
+    .option("--sort <key>", `order by ${SORT_KEYS.join(", ")} (default created)`)
+    .option("--json", "print the run summaries as JSON")
+    .addHelpText("after", "\nExamples:\n  clave runs\n  clave runs --sort track_f1 --model lstm")
+    .action(runs);
+}
+

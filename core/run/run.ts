@@ -1,0 +1,313 @@
+/**
+ * Runs: every training leaves `runs/<id>/` (id: time, model, short hash), written whole or not at
+ * all (built in a hidden temporary folder, then renamed):
+ *
+ *   run.json       summary: id, times, model, features, dataset hash, backend, epochs, headline metrics
+ *   config.json    model and params, feature spec, labels, input shape, seed, transfer source
+ *   dataset.json   the manifest's path and sha256, and the track ids of each split
+ *   backend.json   the compute backend (`backendInfo()`)
+ *   history.json   per-epoch loss, metrics and learning rate
+ *   metrics.json   segment- and track-level accuracy, per-class precision/recall/F1, macro and
+ *                  weighted F1, confusion matrices (counts and row-normalised), test loss
+ *   confusion.csv  level,true,predicted,count,fraction (long format, both levels)
+ *   model/         model.json + weights.bin (tfjs) and clave-model.json
+ *
+ * While training, the best weights so far are checkpointed in the temporary folder
+ * (`runs/.partial-<id>/checkpoint/`), so an interrupted run keeps them.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync } from "node:fs";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { backendInfo, type BackendInfo } from "../backend.ts";
+import { ParamError, RunError } from "../errors.ts";
+import { writeFileAtomic } from "../fsutil.ts";
+import { evaluateProbabilities, type Evaluation, type LevelMetrics } from "../metrics/evaluate.ts";
+import { resolveParams } from "../params.ts";
+import type { History, ModelPlugin } from "../plugin.ts";
+import type { SegmentSet } from "./data.ts";
+import type { FeatureSpec } from "./features.ts";
+
+export const RUN_FILES = [
+  "run.json",
+  "config.json",
+  "dataset.json",
+  "backend.json",
+  "history.json",
+  "metrics.json",
+  "confusion.csv",
+  "model/model.json",
+  "model/weights.bin",
+] as const;
+
+/** The dataset a run was trained on: the manifest, its hash, and which tracks went where. */
+export interface DatasetRecord {
+  /** Absolute path of the manifest when trained. */
+  readonly manifest: string;
+  /** sha256 of the manifest file's bytes. */
+  readonly sha256: string;
+  /** Track ids of each part. */
+  readonly splits: { readonly train: string[]; readonly validation: string[]; readonly test: string[] };
+  /** Tracks left out because they failed to load. */
+  readonly problems?: readonly { path: string; reason: string }[];
+}
+
+export interface RunConfig {
+  readonly model: string;
+  readonly params: Record<string, unknown>;
+  readonly features: FeatureSpec | null;
+  readonly labels: string[];
+  readonly input_shape: number[];
+  readonly seed: number;
+  /** Run whose model this one was transferred from, and whether its body was frozen. */
+  readonly transfer?: { readonly from: string; readonly freeze: boolean };
+}
+
+export interface RunSummary {
+  readonly id: string;
+  readonly created: string;
+  readonly finished: string;
+  readonly duration_s: number;
+  readonly model: string;
+  readonly features: string | null;
+  readonly dataset_sha256: string | null;
+  readonly backend: string;
+  readonly epochs: number;
+  readonly examples: { readonly train: number; readonly validation: number; readonly test: number };
+  readonly segment: Headline;
+  readonly track: Headline | null;
+}
+
+/** The numbers `clave runs` compares. */
+export interface Headline {
+  readonly accuracy: number;
+  readonly macro_f1: number;
+  readonly weighted_f1: number;
+  readonly loss: number;
+}
+
+export interface TrainRunOptions {
+  readonly model: ModelPlugin;
+  /** Model params as given (validated here; defaults filled). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly labels: readonly string[];
+  readonly train: SegmentSet;
+  readonly validation?: SegmentSet;
+  readonly test: SegmentSet;
+  readonly seed?: number;
+  /** Folder holding the runs (default `runs`). */
+  readonly runsDir?: string;
+  readonly features?: FeatureSpec;
+  readonly dataset?: DatasetRecord;
+  /** Transfer learning: start from this run's model, with a new head for `labels`. */
+  readonly from?: string;
+  /** With `from`: train only the new head (default true). */
+  readonly freeze?: boolean;
+  readonly epochs?: number;
+  readonly progress?: boolean;
+  readonly onEpoch?: (epoch: number, logs: Readonly<Record<string, number>>) => void;
+}
+
+export interface RunResult {
+  readonly id: string;
+  readonly dir: string;
+  readonly summary: RunSummary;
+  readonly evaluation: Evaluation;
+  readonly history: History;
+}
+
+function headline(m: LevelMetrics): Headline {
+  return { accuracy: m.accuracy, macro_f1: m.macroF1, weighted_f1: m.weightedF1, loss: m.loss };
+}
+
+function stamp(date: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}${p(date.getMonth() + 1)}${p(date.getDate())}-${p(date.getHours())}${p(date.getMinutes())}${p(date.getSeconds())}`;
+}
+
+/** `20250101-120000-lstm-3fa9c1`: when, what, and a hash of the config and data. */
+export function runId(date: Date, model: string, content: unknown): string {
+  const hash = createHash("sha256").update(JSON.stringify(content)).update(String(date.getTime())).update(String(Math.random())).digest("hex");
+  return `${stamp(date)}-${model}-${hash.slice(0, 6)}`;
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** `confusion.csv`: one row per (level, true label, predicted label). */
+export function confusionCsv(evaluation: Evaluation): string {
+  const lines = ["level,true,predicted,count,fraction"];
+  const levels: [string, LevelMetrics | undefined][] = [
+    ["segment", evaluation.segment],
+    ["track", evaluation.track],
+  ];
+  for (const [level, m] of levels) {
+    if (!m) continue;
+    evaluation.labels.forEach((truth, i) =>
+      evaluation.labels.forEach((predicted, j) => {
+        lines.push([level, csvField(truth), csvField(predicted), String(m.confusion[i][j]), String(m.confusionNormalized[i][j])].join(","));
+      }),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function checkSet(name: string, set: SegmentSet, nClasses: number): void {
+  const n = set.x.shape[0];
+  if (set.y.length !== n || set.tracks.length !== n) {
+    throw new RangeError(`${name}: ${n} examples but ${set.y.length} labels and ${set.tracks.length} track ids`);
+  }
+  for (const c of set.y) if (c < 0 || c >= nClasses) throw new RangeError(`${name}: label index ${c} outside the ${nClasses} labels`);
+}
+
+/** A run's folder from its path or its id under `runsDir`. */
+export function resolveRunDir(run: string, runsDir = "runs"): string {
+  for (const candidate of [resolve(run), resolve(runsDir, run)]) {
+    if (existsSync(join(candidate, "config.json"))) return candidate;
+  }
+  throw new RunError(resolve(run), `no run here (nor ${resolve(runsDir, run)}): expected a folder with config.json (list them with clave runs)`);
+}
+
+async function readJson<T>(dir: string, file: string): Promise<T> {
+  const path = join(dir, file);
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch (error) {
+    throw new RunError(path, existsSync(path) ? `not valid JSON: ${(error as Error).message}` : "missing (an incomplete run?)");
+  }
+}
+
+export interface LoadedRun {
+  readonly dir: string;
+  readonly summary: RunSummary;
+  readonly config: RunConfig;
+  readonly dataset: DatasetRecord | null;
+}
+
+/** Read a run's summary, config and dataset record. */
+export async function readRun(dir: string): Promise<LoadedRun> {
+  const [summary, config, dataset] = await Promise.all([
+    readJson<RunSummary>(dir, "run.json"),
+    readJson<RunConfig>(dir, "config.json"),
+    readJson<DatasetRecord | null>(dir, "dataset.json"),
+  ]);
+  return { dir, summary, config, dataset };
+}
+
+/** The summaries of every complete run under `runsDir`, oldest first. */
+export async function listRuns(runsDir = "runs"): Promise<RunSummary[]> {
+  if (!existsSync(runsDir)) return [];
+  const out: RunSummary[] = [];
+  for (const entry of readdirSync(runsDir, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const file = join(runsDir, entry.name, "run.json");
+    if (!existsSync(file)) continue;
+    try {
+      out.push(JSON.parse(await readFile(file, "utf8")) as RunSummary);
+    } catch {
+      // A run.json being written by another process, or damaged: not listed.
+    }
+  }
+  return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
+}
+
+/**
+ * Train a model plugin on in-memory splits, evaluate it on the test part (segments, and tracks by
+ * averaging their segments' probabilities), and record everything in `runs/<id>/`.
+ */
+export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
+  const started = new Date();
+  const plugin = options.model;
+  const labels = [...options.labels];
+  const nClasses = labels.length;
+  if (nClasses < 2) throw new ParamError(plugin.name, "labels", `need at least 2 classes, got ${nClasses} (${labels.join(", ")})`);
+  checkSet("train", options.train, nClasses);
+  checkSet("test", options.test, nClasses);
+  if (options.validation) checkSet("validation", options.validation, nClasses);
+  if (options.train.x.shape[0] === 0) throw new ParamError(plugin.name, "train", "the training set is empty");
+  if (options.test.x.shape[0] === 0) throw new ParamError(plugin.name, "test", "the test set is empty");
+  const seed = options.seed ?? 0;
+  const inputShape = options.train.x.shape.slice(1);
+
+  let params: Record<string, unknown>;
+  let model: unknown;
+  let transfer: RunConfig["transfer"];
+  if (options.from) {
+    const source = await readRun(options.from);
+    if (source.config.model !== plugin.name) {
+      throw new ParamError(plugin.name, "from", `run ${source.summary.id} holds a ${source.config.model} model, not ${plugin.name}`);
+    }
+    if (!plugin.transfer) throw new ParamError(plugin.name, "from", `${plugin.name} does not support transfer learning`);
+    const loaded = await plugin.load(join(source.dir, "model"));
+    // The source's architecture, with the training settings given now.
+    params = resolveParams(plugin, { ...source.config.params, ...(options.params ?? {}) }) as Record<string, unknown>;
+    const transferred = await plugin.transfer(loaded, { nClasses, seed }, { freeze: options.freeze ?? true });
+    model = typeof transferred === "object" && transferred !== null && "params" in transferred ? { ...transferred, params } : transferred;
+    transfer = { from: source.summary.id, freeze: options.freeze ?? true };
+  } else {
+    params = resolveParams(plugin, options.params ?? {}) as Record<string, unknown>;
+    model = await plugin.build({ inputShape, nClasses, seed }, params);
+  }
+
+  const runsDir = resolve(options.runsDir ?? "runs");
+  const id = runId(started, plugin.name, { params, features: options.features, dataset: options.dataset?.sha256 });
+  const partial = join(runsDir, `.partial-${id}`);
+  const final = join(runsDir, id);
+  await mkdir(partial, { recursive: true });
+  try {
+    const history = await plugin.fit(model, options.train, {
+      seed,
+      ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
+      ...(options.validation && options.validation.x.shape[0] > 0 ? { validation: options.validation } : {}),
+      ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+      checkpointDir: join(partial, "checkpoint"),
+      progress: options.progress ?? true,
+    });
+    const probs = await plugin.predict(model, options.test.x);
+    const evaluation = evaluateProbabilities(probs, options.test.y, labels, options.test.tracks);
+    await plugin.save(model, join(partial, "model"));
+    await rm(join(partial, "checkpoint"), { recursive: true, force: true });
+
+    const backend: BackendInfo = await backendInfo();
+    const finished = new Date();
+    const config: RunConfig = {
+      model: plugin.name,
+      params,
+      features: options.features ?? null,
+      labels,
+      input_shape: [...inputShape],
+      seed,
+      ...(transfer ? { transfer } : {}),
+    };
+    const epochs = history.loss?.length ?? 0;
+    const summary: RunSummary = {
+      id,
+      created: started.toISOString(),
+      finished: finished.toISOString(),
+      duration_s: (finished.getTime() - started.getTime()) / 1000,
+      model: plugin.name,
+      features: options.features?.name ?? null,
+      dataset_sha256: options.dataset?.sha256 ?? null,
+      backend: backend.choice,
+      epochs,
+      examples: { train: options.train.x.shape[0], validation: options.validation?.x.shape[0] ?? 0, test: options.test.x.shape[0] },
+      segment: headline(evaluation.segment),
+      track: evaluation.track ? headline(evaluation.track) : null,
+    };
+    const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+    await writeFileAtomic(join(partial, "config.json"), json(config));
+    await writeFileAtomic(join(partial, "dataset.json"), json(options.dataset ?? null));
+    await writeFileAtomic(join(partial, "backend.json"), json(backend));
+    await writeFileAtomic(join(partial, "history.json"), json(history));
+    await writeFileAtomic(join(partial, "metrics.json"), json(evaluation));
+    await writeFileAtomic(join(partial, "confusion.csv"), confusionCsv(evaluation));
+    await writeFileAtomic(join(partial, "run.json"), json(summary));
+    await rename(partial, final);
+    return { id, dir: final, summary, evaluation, history };
+  } catch (error) {
+    // Keep the checkpoint of an interrupted training; drop a folder with nothing worth keeping.
+    if (!existsSync(join(partial, "checkpoint"))) await rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+}
