@@ -8,7 +8,8 @@
  *
  * Rules: a feature of one row (or a 1-D frame sequence such as onset_strength) gives `<name>_mean` and
  * `<name>_var`; a multi-row feature gives one pair per row, `<name><i>_mean` (1-based: `mfcc1_mean`),
- * except the pooled ones (chroma_stft, as GTZAN pools its 12 rows into one pair); a single value
+ * except the pooled ones (chroma_stft, as GTZAN pools its 12 rows into one pair; a name ending in a
+ * digit takes an underscore: `stack417_1_mean`); a single value
  * (tempo, shape [1]) gives `<name>` as is; spectral_rolloff is called `rolloff`, as in GTZAN.
  * Features of data-dependent length (beat_track) have no frame axis and are left out.
  *
@@ -91,8 +92,10 @@ export function aggregateFeatures(features: FeatureArrays, options: AggregateOpt
       } else if (l.rows === 1 || pooled.has(name)) {
         [record[`${base}_mean`], record[`${base}_var`]] = meanVar(data, 0, l.rows, l.frames, t0, t1);
       } else {
+        // mfcc1_mean; a name ending in a digit takes a separator (stack417_1_mean)
+        const prefix = /\d$/.test(base) ? `${base}_` : base;
         for (let r = 0; r < l.rows; r++) {
-          [record[`${base}${r + 1}_mean`], record[`${base}${r + 1}_var`]] = meanVar(data, r, r + 1, l.frames, t0, t1);
+          [record[`${prefix}${r + 1}_mean`], record[`${prefix}${r + 1}_var`]] = meanVar(data, r, r + 1, l.frames, t0, t1);
         }
       }
     }

@@ -1,11 +1,13 @@
 /** The librosa reference arrays in ../shared/reference/librosa and a tolerance check against them. */
 import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readNpySync, toFloat64 } from "../../core/npy.ts";
 import type { NdArray } from "../../core/ndarray.ts";
 import type { Signal } from "../../core/plugin.ts";
 
-export const REFERENCE_DIR = resolve(import.meta.dir, "../../../shared/reference/librosa");
+import { REFERENCE } from "../helpers.ts";
+
+export const REFERENCE_DIR = REFERENCE;
 export const CLIPS = ["synth", "real"] as const;
 export type Clip = (typeof CLIPS)[number];
 
