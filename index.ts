@@ -11,6 +11,11 @@ import { builtinPlugins } from "./plugins/index.ts";
 
 export * from "./core/index.ts";
 export { builtinPlugins };
+// Readers of the published datasets' own tables (FMA metadata, Kaggle's GTZAN feature CSVs).
+export { readFmaTracks, readFmaGenres, fmaAudioPath, fmaKnownIssue } from "./plugins/sources/fma.ts";
+export { readGtzanFeatures, gtzanTrackId } from "./plugins/sources/gtzan.ts";
+export { sturmSplit } from "./plugins/sources/gtzan-sturm-split.ts";
+export { renderClip, clipSpec, SYNTHETIC_STYLES } from "./plugins/sources/synthetic.ts";
 
 /** A registry of clave's built-in plugins plus those of `clave.config.*` and `options.plugins`. */
 export function createRegistry(options: Omit<CreateRegistryOptions, "builtins"> = {}): Promise<Registry> {

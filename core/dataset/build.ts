@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { audioInfo } from "../audio/index.ts";
+import { DatasetError } from "../errors.ts";
 import { writeFileAtomic } from "../fsutil.ts";
 import type { SourceContext, SourcePlugin, Track, TrackProblem } from "../plugin.ts";
 import { progress } from "../progress.ts";
@@ -106,6 +107,12 @@ export async function buildManifest(source: SourcePlugin, params: Record<string,
   const columnOf = (key: string) => ((MANIFEST_COLUMNS as readonly string[]).includes(key) ? `source_${key}` : key);
   for (const t of tracks) for (const key of Object.keys(t.extra ?? {})) if (!extraColumns.includes(columnOf(key))) extraColumns.push(columnOf(key));
 
+  const strategy = options.split ?? "auto";
+  if (!["auto", "stratified", "none"].includes(strategy) && !extraColumns.includes(`split_${strategy}`)) {
+    const named = extraColumns.filter((c) => c.startsWith("split_")).map((c) => c.slice(6));
+    throw new DatasetError(`source ${source.name}`, `no published split named ${JSON.stringify(strategy)} (it has: ${named.join(", ") || "none"}; or use auto, stratified, none)`);
+  }
+
   const rows: (ManifestRow | undefined)[] = new Array(tracks.length);
   const listingProblems = problems.length;
   let rendered = 0;
@@ -163,7 +170,7 @@ export async function buildManifest(source: SourcePlugin, params: Record<string,
   problems.push(...fileProblems);
 
   let manifest: Manifest = { root: outDir, rows: rows.filter((r): r is ManifestRow => r !== undefined), extraColumns };
-  manifest = applySplit(manifest, options.split ?? "auto", options);
+  manifest = applySplit(manifest, strategy, options);
   if (options.write !== false) await writeManifest(outFile, manifest);
   return { manifest, problems, listed: listed.length, rendered };
 }

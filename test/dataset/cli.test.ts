@@ -61,6 +61,9 @@ describe("clave dataset", () => {
     expect(r.stderr).toContain("jazz.00054.wav: known corrupt file in Kaggle's GTZAN copy (it does not decode): left out");
     expect(r.stderr).toContain("1 problem(s); 6 of 6 listed tracks written");
     expect(runClave(["dataset", "build", "--source", "gtzan", "--path", join(dir, "gtzan"), "--strict"]).code).toBe(1);
+    const wrong = runClave(["dataset", "build", "--source", "synthetic", "--per-class", "1", "--split", "sturm", "--out", join(dir, "x", "m.csv")]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('source synthetic: no published split named "sturm" (it has: none; or use auto, stratified, none)');
     const split = runClave(["dataset", "split", join(dir, "gtzan", "manifest.csv"), "--split", "fma"]);
     expect(split.code).toBe(2);
     expect(split.stderr).toContain("--split fma: expected auto, stratified, none, sturm");
