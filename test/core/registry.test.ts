@@ -34,6 +34,7 @@ describe("registry", () => {
       ["frame_length", 2048],
       ["hop_length", 512],
       ["center", true],
+      ["pad_mode", "constant"],
     ]);
     const folder = registry.describe("source").find((p) => p.name === "folder")!;
     expect(folder.params.find((p) => p.name === "path")?.required).toBe(true);
