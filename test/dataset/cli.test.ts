@@ -5,6 +5,9 @@ import { readManifest } from "../../core/dataset/manifest.ts";
 import { runClave, tempDir } from "../helpers.ts";
 import { makeGtzanKaggle } from "./fixtures.ts";
 
+// Real ffmpeg runs and whole builds: slower than a unit test on a loaded 2-core machine.
+const SLOW = 60_000;
+
 const dir = tempDir("clave-dataset-cli-");
 const manifest = join(dir, "synthetic", "manifest.csv");
 
@@ -18,7 +21,7 @@ describe("clave dataset", () => {
     const m = await readManifest(manifest);
     expect(m.rows).toHaveLength(12);
     expect(existsSync(join(dir, "synthetic", "dance_beat", "0003.wav"))).toBe(true);
-  });
+  }, SLOW);
 
   test("stats --json, validate (exit 0 when clean, 1 with the faults listed)", () => {
     const stats = JSON.parse(runClave(["dataset", "stats", manifest, "--json"]).stdout) as { label: string; tracks: number; train: number }[];
@@ -39,7 +42,7 @@ describe("clave dataset", () => {
     expect(dirty.stdout).toContain("2 issue(s) in 12 tracks");
     const json = JSON.parse(runClave(["dataset", "validate", manifest, "--json", "--no-decode"]).stdout) as { issues: { kind: string }[] };
     expect(json.issues.map((i) => i.kind)).toEqual(["hash_mismatch", "undecodable"]);
-  });
+  }, SLOW);
 
   test("split: ratios, seed and k folds, to another file", async () => {
     const out = join(dir, "split.csv");
@@ -51,7 +54,7 @@ describe("clave dataset", () => {
     expect(new Set(m.rows.map((row) => row.extra.fold))).toEqual(new Set(["0", "1"]));
     // The original is untouched.
     expect((await readManifest(manifest)).extraColumns).not.toContain("fold");
-  });
+  }, SLOW);
 
   test("build --source gtzan: problems go to stderr and the build goes on; --strict makes them fail", () => {
     makeGtzanKaggle(join(dir, "gtzan"));
@@ -67,7 +70,7 @@ describe("clave dataset", () => {
     const split = runClave(["dataset", "split", join(dir, "gtzan", "manifest.csv"), "--split", "fma"]);
     expect(split.code).toBe(2);
     expect(split.stderr).toContain("--split fma: expected auto, stratified, none, sturm");
-  });
+  }, SLOW);
 
   test("bad usage exits 2 with what is wrong", () => {
     const cases: [string[], string][] = [
@@ -83,7 +86,7 @@ describe("clave dataset", () => {
       expect([args.join(" "), r.code]).toEqual([args.join(" "), 2]);
       expect(r.stderr).toContain(message);
     }
-  });
+  }, SLOW);
 
   test("--help of each subcommand shows examples", () => {
     for (const sub of ["build", "validate", "stats", "split"]) {
@@ -92,5 +95,5 @@ describe("clave dataset", () => {
       expect(r.stdout).toContain("clave dataset");
       expect(r.stdout).toMatch(/Examples?:/);
     }
-  });
+  }, SLOW);
 });

@@ -18,6 +18,9 @@ import synthetic from "../../plugins/sources/synthetic.ts";
 import { tempDir } from "../helpers.ts";
 import { FMA_ROWS, makeFma, makeFolder, makeGtzanKaggle, makeGtzanOriginal } from "./fixtures.ts";
 
+// Real ffmpeg runs and whole builds: slower than a unit test on a loaded 2-core machine.
+const SLOW = 60_000;
+
 const dir = tempDir("clave-sources-");
 
 function build(source: SourcePlugin, values: Record<string, unknown>, out: string, split?: string): Promise<BuildResult> {
@@ -69,7 +72,7 @@ describe("gtzan", () => {
     expect(why[1]).toMatch(/^classical\/classical\.00032\.au: cannot read \(track gtzan\/classical\.00032\): .*left out$/);
     // The manifest on disk is the one returned.
     expect((await readManifest(join(dir, "gtzan", "manifest.csv"))).rows).toEqual(m.rows);
-  });
+  }, SLOW);
 
   test("Kaggle layout (genres_original/<genre>/<genre>.000NN.wav): its corrupt jazz.00054.wav is reported and left out", async () => {
     const m = gtzanKaggle.manifest;
@@ -80,7 +83,7 @@ describe("gtzan", () => {
     const kept = await build(gtzan, { path: join(dir, "kaggle"), known_bad: "keep" }, join(dir, "kaggle-kept", "manifest.csv"));
     expect(kept.manifest.rows).toHaveLength(6);
     expect(reasons(kept)[0]).toMatch(/^jazz\/jazz\.00054\.wav: cannot read \(track gtzan\/jazz\.00054\)/);
-  });
+  }, SLOW);
 
   test("Kaggle's features_30_sec.csv and features_3_sec.csv load as tables; 3 s segments inherit their track's split", async () => {
     const t30 = await readGtzanFeatures(join(dir, "kaggle", fixtures.kaggle.data, "features_30_sec.csv"), { manifest: gtzanKaggle.manifest });
@@ -96,7 +99,7 @@ describe("gtzan", () => {
       [2, "validation"],
     ]);
     expect(typeof rows[0].tempo).toBe("number");
-  });
+  }, SLOW);
 });
 
 describe("fma", () => {
@@ -109,7 +112,7 @@ describe("fma", () => {
     expect(tracks.get("track.title", 4)).toBe('Street Music, "live"');
     const genres = await readFmaGenres(join(dir, "fma", "fma_metadata", "genres.csv"));
     expect(genres.get("title", 0)).toBe("Pop");
-  });
+  }, SLOW);
 
   test("subset small: genre_top labels, artists, FMA's split, genre lists; known-bad, missing and corrupt mp3s reported", () => {
     const m = fmaSmall.manifest;
@@ -124,7 +127,7 @@ describe("fma", () => {
     expect(why[0]).toBe("099/099134.mp3: known to hold no audio (mdeff/fma#8, #44): left out");
     expect(why[1]).toMatch(/^000\/000134\.mp3: cannot read \(track fma\/000134\)/);
     expect(why[2]).toMatch(/^000\/000141\.mp3: missing file \(track fma\/000141\): left out$/);
-  });
+  }, SLOW);
 
   test("subset medium includes small; large lists tracks without genre_top as one reported count", async () => {
     const medium = await build(fma, { path: join(dir, "fma"), subset: "medium", audio_dir: "fma_small" }, join(dir, "fma-medium", "manifest.csv"));
@@ -133,7 +136,7 @@ describe("fma", () => {
     const large = await build(fma, { path: join(dir, "fma"), subset: "large", audio_dir: "fma_small" }, join(dir, "fma-large", "manifest.csv"));
     expect(reasons(large)).toContain("fma_metadata/tracks.csv: 1 tracks of the large subset have no genre_top (several root genres): left out");
     expect(FMA_ROWS.find((r) => r.id === 1482)!.genreTop).toBe("");
-  });
+  }, SLOW);
 });
 
 describe("folder", () => {
@@ -145,7 +148,7 @@ describe("folder", () => {
     expect(new Set(m.rows.map((x) => x.path.split(".").pop()))).toEqual(new Set(["wav", "mp3", "au"]));
     expect(reasons(folderResult)).toHaveLength(1);
     expect(reasons(folderResult)[0]).toMatch(/^son\/Broken Band - Bad File\.wav: cannot read/);
-  });
+  }, SLOW);
 });
 
 describe("synthetic", () => {
@@ -156,7 +159,7 @@ describe("synthetic", () => {
     expect(m.rows.every((r) => r.title.endsWith("(synthetic)") && r.id.startsWith("synthetic/"))).toBe(true);
     expect(new Set(m.rows.map((r) => r.label))).toEqual(new Set(["son_clave", "rumba_clave", "dance_beat"]));
     expect(syntheticResult.problems).toEqual([]);
-  });
+  }, SLOW);
 });
 
 describe("no track, artist or audio crosses a split, for every source", () => {
@@ -166,7 +169,7 @@ describe("no track, artist or audio crosses a split, for every source", () => {
     const m = built[name];
     expect(m.rows.some((r) => r.split === "train")).toBe(true);
     expect(findLeaks(m.rows)).toEqual([]);
-  });
+  }, SLOW);
 
   test.each(sources)("%s: stratified (by artist when known) under 10 seeds, and 3 folds", (name: string) => {
     for (let seed = 0; seed < 10; seed++) {
@@ -174,7 +177,7 @@ describe("no track, artist or audio crosses a split, for every source", () => {
       expect(findLeaks(m.rows)).toEqual([]);
       expect(findLeaks(m.rows, "fold")).toEqual([]);
     }
-  });
+  }, SLOW);
 
   test("the folder's planted copy (same bytes, another artist and label) stays with its original", () => {
     for (let seed = 0; seed < 10; seed++) {
@@ -182,7 +185,7 @@ describe("no track, artist or audio crosses a split, for every source", () => {
       const split = (id: string) => m.rows.find((r) => r.id === id)!.split;
       expect(split(fixtures.folder.duplicate.copy)).toBe(split(fixtures.folder.duplicate.of));
     }
-  });
+  }, SLOW);
 
   test.each(sources)("%s: segments cut from its tracks carry their track's split", async (name: string) => {
     const m = built[name];
@@ -192,5 +195,5 @@ describe("no track, artist or audio crosses a split, for every source", () => {
       expect(segments.length).toBeGreaterThan(1);
       expect(new Set(splitOfSegments(segments, m.rows))).toEqual(new Set([row.split]));
     }
-  });
+  }, SLOW);
 });

@@ -18,6 +18,9 @@ import synthetic from "../../plugins/sources/synthetic.ts";
 import { tempDir } from "../helpers.ts";
 import { makeFma, makeFolder, makeGtzanOriginal } from "./fixtures.ts";
 
+// Real ffmpeg runs and whole builds: slower than a unit test on a loaded 2-core machine.
+const SLOW = 60_000;
+
 const dir = tempDir("clave-validate-");
 
 async function build(source: SourcePlugin, values: Record<string, unknown>, name: string): Promise<Manifest> {
@@ -45,7 +48,7 @@ describe("validate finds exactly the planted faults", () => {
     expect(report.issues[1].detail).toBe("0.50 s, expected about 2.00 s");
     expect(report.expectedDuration).toBeCloseTo(2, 3);
     expect(report.checked).toBe(m.rows.length);
-  });
+  }, SLOW);
 
   test("gtzan after planting: a missing file, an edited file, garbage in place of audio, a repeated row, an artist on two sides", async () => {
     const m = await readManifest(join(dir, "gtzan", "manifest.csv"));
@@ -80,19 +83,19 @@ describe("validate finds exactly the planted faults", () => {
     const quick = await validateManifest(planted, { decode: false });
     expect(summary(quick.issues)).toContain("undecodable gtzan/classical.00000");
     expect(summary(quick.issues)).toContain("missing gtzan/blues.00000");
-  });
+  }, SLOW);
 
   test("folder: the byte copy under another label, nothing else", async () => {
     const m = await build(folder, { path: join(dir, "salsa") }, "salsa");
     expect(summary((await validateManifest(m)).issues)).toEqual([`duplicate ${folderFixture.duplicate.copy}`]);
-  });
+  }, SLOW);
 
   test("fma and synthetic as built: no issue", async () => {
     const f = await build(fma, { path: join(dir, "fma") }, "fma");
     expect((await validateManifest(f)).issues).toEqual([]);
     const s = await build(synthetic, { per_class: 3, seconds: 1 }, "synthetic");
     expect((await validateManifest(s)).issues).toEqual([]);
-  });
+  }, SLOW);
 
   test("a given expected duration and tolerance", async () => {
     const s = await readManifest(join(dir, "synthetic", "manifest.csv"));
@@ -100,7 +103,7 @@ describe("validate finds exactly the planted faults", () => {
     expect(report.issues).toHaveLength(s.rows.length);
     expect(report.issues.every((i) => i.kind === "duration" && i.detail === "1.00 s, expected about 30.00 s")).toBe(true);
     expect((await validateManifest(s, { expectedDuration: 1.05, tolerance: 0 })).issues).toEqual([]);
-  });
+  }, SLOW);
 
   test("a fold column is checked for leaks too", async () => {
     const s = await readManifest(join(dir, "synthetic", "manifest.csv"));
@@ -109,5 +112,5 @@ describe("validate finds exactly the planted faults", () => {
     await writeManifest(out, folds);
     const issues = (await validateManifest(await readManifest(out))).issues;
     expect(issues.filter((i) => i.kind === "leak").map((i) => i.detail)).toContain('artist "Twin" in fold 0 and 1 (synthetic/son_clave/0000, synthetic/son_clave/0001)');
-  });
+  }, SLOW);
 });
