@@ -86,7 +86,7 @@ function addSplitFlags(command: Command): Command {
   return command
     .option("--split <how>", "auto (the published split if the data has one, else stratified), stratified, none, or a published split's name (sturm, fma)")
     .option("--ratios <train,validation,test>", "fractions for stratified splits (default 80,10,10)")
-    .option("--seed <n>", "seed of stratified splits (default 0)")
+    .option("--seed <n>", "seed of stratified splits and folds (default 0); build also gives it to a source with a seed param (synthetic)")
     .option("--group <by>", `keep together: ${GROUPS.join(", ")} (auto: by artist when artists are known)`)
     .option("--kfold <k>", "also write a `fold` column: k stratified folds, grouped the same way");
 }
