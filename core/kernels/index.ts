@@ -9,6 +9,7 @@ import { batchMatMul } from "./batch-matmul.ts";
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
+import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
 import { slice } from "./slice.ts";
@@ -26,6 +27,7 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   conv2DBackpropInput,
   maxPoolGrad,
   sum,
+  gatherV2,
   slice,
   unpack,
   splitV,
@@ -57,16 +59,17 @@ function stockConfig(tf: Tf, name: string): KernelConfig | undefined {
 }
 
 /**
- * Register clave's wasm kernels (after `@tensorflow/tfjs-backend-wasm` is imported). Returns the names
- * of the kernels now active; empty when `CLAVE_KERNELS=0` or the wasm backend is not loaded.
+ * Register clave's wasm kernels (after `@tensorflow/tfjs-backend-wasm` is imported), or only those
+ * named in `only`. Returns the names of the kernels now active; empty when `CLAVE_KERNELS=0` or the
+ * wasm backend is not loaded.
  */
-export function registerClaveKernels(tf: Tf): string[] {
+export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[] {
   if (process.env.CLAVE_KERNELS === "0") return [];
   // The stock wasm kernels register when the backend package is imported; without them, nothing to do.
   if (tf.getKernel("BatchMatMul", BACKEND) === undefined) return [];
   const stock = (name: string): WasmKernelFunc | undefined => stockConfig(tf, name)?.kernelFunc as WasmKernelFunc | undefined;
-  const active: string[] = [];
   for (const kernel of CLAVE_KERNELS) {
+    if (only && !only.includes(kernel.kernelName)) continue;
     const current = tf.getKernel(kernel.kernelName, BACKEND);
     if (!marked(current)) {
       const func = Object.assign(kernel.make(tf, stock), { claveKernel: true as const, claveStock: current });
@@ -80,9 +83,8 @@ export function registerClaveKernels(tf: Tf): string[] {
         ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
       });
     }
-    active.push(kernel.kernelName);
   }
-  return active;
+  return activeClaveKernels(tf);
 }
 
 /** Put the stock wasm kernels back (clave's added kernels are removed). */

@@ -272,6 +272,28 @@ describe("Slice, Unpack, SplitV", () => {
   });
 });
 
+describe("GatherV2", () => {
+  test("rows, columns and inner slices, with batch dims, float32 and int32", async () => {
+    const shape = [6, 5, 4];
+    const x = randn(shape);
+    const idx = [5, 0, 2, 2, 1];
+    for (const axis of [0, 1, 2, -1]) {
+      await expectSameAsCpu(() => {
+        const t = tf.tensor(x, shape);
+        const i = tf.tensor1d(idx.map((v) => v % shape[axis < 0 ? 2 : axis]), "int32");
+        return [tf.gather(t, i, axis), tf.gather(t.mul(10).toInt(), i, axis).toFloat()];
+      });
+    }
+    await expectSameAsCpu(() => tf.gather(tf.tensor(x, shape), tf.tensor2d([3, 0, 1, 1, 2, 3, 0, 0, 1, 3, 3, 2], [6, 2], "int32"), 2, 1));
+    await expectSameAsCpu(() => tf.gather(tf.tensor(x, shape), tf.tensor2d([[1, 4], [0, 0]], [2, 2], "int32"), 1));
+  });
+
+  test("an index out of range throws", async () => {
+    await tf.setBackend("wasm");
+    expect(() => tf.tidy(() => tf.gather(tf.tensor(randn([4, 3]), [4, 3]), tf.tensor1d([0, 4], "int32")).dataSync())).toThrow(/index value 4/);
+  });
+});
+
 describe("Identity and Cast", () => {
   test("share data without leaking: values equal cpu and every tensor is freed", async () => {
     const x = randn([5, 6]);

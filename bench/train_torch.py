@@ -1,0 +1,242 @@
+"""PyTorch twins of bench/train.ts's architectures: training samples/s on one CPU thread.
+
+Run by bench/train.ts with Debian's /usr/bin/python3 (torch, numpy) and
+OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; prints one JSON line per architecture.
+Usage: python3 bench/train_torch.py SPEC_JSON  (a list of {name, plugin, params, input, batch, classes,
+warmup, steps}). Each model is the same layer stack as the clave plugin's defaults, same sizes
+(convolutions channels-first here), so the work per sample is the same; the per-feature
+standardisation layer of the tfjs models (an elementwise affine map) has no twin.
+"""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+
+
+class Attention(nn.Module):
+    """alpha = softmax_t(v^T tanh(W h_t + b)); returns sum_t alpha_t h_t."""
+
+    def __init__(self, dim, units):
+        super().__init__()
+        self.w = nn.Linear(dim, units)
+        self.v = nn.Linear(units, 1, bias=False)
+
+    def forward(self, h):
+        alpha = torch.softmax(self.v(torch.tanh(self.w(h))).squeeze(-1), dim=1)
+        return torch.bmm(alpha.unsqueeze(1), h).squeeze(1)
+
+
+def same_pool(dim):
+    """tfjs max-pool 2 with padding "same": ceil(n / 2)."""
+    return nn.MaxPool2d(2, ceil_mode=True) if dim == 2 else nn.MaxPool1d(2, ceil_mode=True)
+
+
+class Lstm(nn.Module):
+    """plugins/models/lstm.ts: LSTM 128 (sequences) → dropout 0.3 → LSTM 64 → dropout 0.3 → dense 64 ReLU → softmax."""
+
+    def __init__(self, shape, classes):
+        super().__init__()
+        self.l1 = nn.LSTM(shape[1], 128, batch_first=True)
+        self.l2 = nn.LSTM(128, 64, batch_first=True)
+        self.drop = nn.Dropout(0.3)
+        self.dense = nn.Linear(64, 64)
+        self.out = nn.Linear(64, classes)
+
+    def forward(self, x):
+        h, _ = self.l1(x)
+        h, _ = self.l2(self.drop(h))
+        h = self.drop(h[:, -1])
+        return self.out(torch.relu(self.dense(h)))
+
+
+class BiLstmAttention(nn.Module):
+    """plugins/models/bilstm_attention.ts (and _bn: batch norm, attention + average pooling, dense 128 → 64)."""
+
+    def __init__(self, shape, classes, bn=False):
+        super().__init__()
+        self.lstm = nn.LSTM(shape[1], 64, batch_first=True, bidirectional=True)
+        self.att = Attention(128, 64)
+        self.bn = nn.BatchNorm1d(128) if bn else None
+        if bn:
+            self.head = nn.Sequential(nn.Linear(256, 128), nn.ReLU(), nn.Dropout(0.4), nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, classes))
+        else:
+            self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, classes))
+
+    def forward(self, x):
+        h, _ = self.lstm(x)
+        if self.bn is None:
+            return self.head(self.att(h))
+        h = self.bn(h.transpose(1, 2)).transpose(1, 2)
+        return self.head(torch.cat([self.att(h), h.mean(dim=1)], dim=1))
+
+
+class Crnn(nn.Module):
+    """plugins/models/crnn.ts: conv blocks 32, 64 (3x3 or 3, ReLU, max-pool 2 "same") on [time, mels],
+    then a GRU/LSTM of 64 with input dropout 0.2 (tfjs also drops the recurrent state; torch's fused RNNs cannot)."""
+
+    def __init__(self, shape, classes, conv="2d", rnn="gru"):
+        super().__init__()
+        t, f = shape
+        self.conv = conv
+        if conv == "2d":
+            self.cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), same_pool(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), same_pool(2))
+            features = ((f + 1) // 2 + 1) // 2 * 64
+        else:
+            self.cnn = nn.Sequential(nn.Conv1d(f, 32, 3, padding=1), nn.ReLU(), same_pool(1), nn.Conv1d(32, 64, 3, padding=1), nn.ReLU(), same_pool(1))
+            features = 64
+        self.drop = nn.Dropout(0.2)
+        self.rnn = (nn.GRU if rnn == "gru" else nn.LSTM)(features, 64, batch_first=True)
+        self.out = nn.Linear(64, classes)
+
+    def forward(self, x):
+        if self.conv == "2d":
+            h = self.cnn(x.unsqueeze(1))  # [B, 64, t, f]
+            h = h.permute(0, 2, 3, 1).flatten(2)
+        else:
+            h = self.cnn(x.transpose(1, 2)).transpose(1, 2)
+        h, _ = self.rnn(self.drop(h))
+        return self.out(h[:, -1])
+
+
+class CnnTokenAttention(nn.Module):
+    """plugins/models/cnn_token_attention.ts: 20 time tokens, per token conv 16 → pool → conv 32 → pool →
+    flatten → dense 128 ReLU, attention (64) over tokens, dense 64 ReLU, dropout 0.3, softmax."""
+
+    def __init__(self, shape, classes, tokens=20):
+        super().__init__()
+        t, f = shape
+        self.tokens, self.frames = tokens, t // tokens
+        self.cnn = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), same_pool(2), nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), same_pool(2))
+        ft, ff = ((self.frames + 1) // 2 + 1) // 2, ((f + 1) // 2 + 1) // 2
+        self.embed = nn.Linear(32 * ft * ff, 128)
+        self.att = Attention(128, 64)
+        self.head = nn.Sequential(nn.Linear(128, 64), nn.ReLU(), nn.Dropout(0.3), nn.Linear(64, classes))
+
+    def forward(self, x):
+        b, _, f = x.shape
+        h = x[:, : self.tokens * self.frames].reshape(b * self.tokens, 1, self.frames, f)
+        h = torch.relu(self.embed(self.cnn(h).permute(0, 2, 3, 1).flatten(1))).reshape(b, self.tokens, 128)
+        return self.head(self.att(h))
+
+
+class Cnn2d(nn.Module):
+    """plugins/models/cnn2d.ts: conv 32, 64 (3x3 ReLU) each with max-pool 2 stride 2 "same" and dropout 0.3,
+    flatten, dense 128 ReLU, dropout 0.3, softmax."""
+
+    def __init__(self, shape, classes):
+        super().__init__()
+        t, f = shape
+        self.cnn = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), same_pool(2), nn.Dropout(0.3),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), same_pool(2), nn.Dropout(0.3),
+        )
+        size = 64 * (((t + 1) // 2 + 1) // 2) * (((f + 1) // 2 + 1) // 2)
+        self.head = nn.Sequential(nn.Linear(size, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, classes))
+
+    def forward(self, x):
+        return self.head(self.cnn(x.unsqueeze(1)).permute(0, 2, 3, 1).flatten(1))
+
+
+class Mlp(nn.Module):
+    """plugins/models/mlp.ts: 64-32-16 ReLU with an L2 penalty 1e-4 on the hidden kernels."""
+
+    def __init__(self, shape, classes, hidden=(64, 32, 16)):
+        super().__init__()
+        dims = [shape[0], *hidden]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims, dims[1:]))
+        self.out = nn.Linear(dims[-1], classes)
+
+    def forward(self, x):
+        for layer in self.hidden:
+            x = torch.relu(layer(x))
+        return self.out(x)
+
+    def penalty(self):
+        return 1e-4 * sum((layer.weight ** 2).sum() for layer in self.hidden)
+
+
+class Autoencoder(nn.Module):
+    """core/layers/autoencoder.ts: d → 256 → 128 → 64 (code) → 128 → 256 → d, ReLU; logits from the code.
+    `autoencoder` is timed in its reconstruction (pretraining) phase; `softmax_autoencoder` trains
+    0.9 · MSE + 0.1 · cross-entropy."""
+
+    def __init__(self, shape, classes, head):
+        super().__init__()
+        d = shape[0]
+        self.enc = nn.Sequential(nn.Linear(d, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 64), nn.ReLU())
+        self.dec = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, d))
+        self.head = nn.Linear(64, classes) if head else None
+
+    def forward(self, x):
+        z = self.enc(x)
+        return self.dec(z), (self.head(z) if self.head is not None else None)
+
+
+def build(name, shape, classes, params):
+    if name == "lstm":
+        return Lstm(shape, classes)
+    if name == "bilstm_attention":
+        return BiLstmAttention(shape, classes)
+    if name == "bilstm_attention_bn":
+        return BiLstmAttention(shape, classes, bn=True)
+    if name == "crnn":
+        return Crnn(shape, classes, conv=params.get("conv", "2d"), rnn=params.get("rnn", "gru"))
+    if name == "cnn_token_attention":
+        return CnnTokenAttention(shape, classes)
+    if name == "cnn2d":
+        return Cnn2d(shape, classes)
+    if name == "mlp":
+        return Mlp(shape, classes)
+    if name == "dense2":
+        return nn.Sequential(nn.Linear(shape[0], 128), nn.Tanh(), nn.Linear(128, classes))
+    if name == "autoencoder":
+        return Autoencoder(shape, classes, head=False)
+    if name == "softmax_autoencoder":
+        return Autoencoder(shape, classes, head=True)
+    raise SystemExit(f"train_torch.py: unknown architecture {name}")
+
+
+def main():
+    specs = json.loads(sys.argv[1])
+    torch.manual_seed(0)
+    for spec in specs:
+        name, shape, batch, classes = spec["plugin"], spec["input"], spec["batch"], spec["classes"]
+        model = build(name, shape, classes, spec.get("params", {}))
+        model.train()
+        opt = torch.optim.Adam(model.parameters(), 1e-3)
+        x = torch.randn(batch, *shape)
+        y = torch.randint(0, classes, (batch,))
+
+        def step():
+            opt.zero_grad()
+            out = model(x)
+            if isinstance(out, tuple):
+                recon, logits = out
+                loss = nn.functional.mse_loss(recon, x)
+                if logits is not None:
+                    loss = 0.9 * loss + 0.1 * nn.functional.cross_entropy(logits, y)
+            else:
+                loss = nn.functional.cross_entropy(out, y)
+            if hasattr(model, "penalty"):
+                loss = loss + model.penalty()
+            loss.backward()
+            opt.step()
+
+        for _ in range(spec["warmup"]):
+            step()
+        times = []
+        for _ in range(spec["steps"]):
+            t0 = time.perf_counter()
+            step()
+            times.append(time.perf_counter() - t0)
+        params = sum(p.numel() for p in model.parameters())
+        times.sort()
+        print(json.dumps({"name": spec["name"], "min_ms": 1000 * times[0], "median_ms": 1000 * times[len(times) // 2], "params": params}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
