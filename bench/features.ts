@@ -11,13 +11,14 @@
  */
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { readNpySync } from "../core/npy.ts";
 import type { FeaturePlugin, Signal } from "../core/plugin.ts";
 import { createFeatureContext, extractFeatures, type FeatureRequest } from "../core/features/extract.ts";
 import { powerSpectrogram } from "../core/dsp/stft.ts";
 import { builtinPlugins } from "../plugins/index.ts";
 
-const REF = resolve(import.meta.dir, "../../shared/reference/librosa");
+const REF = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../shared/reference/librosa");
 const meta = JSON.parse(readFileSync(join(REF, "synth/meta.json"), "utf8")) as {
   timings: Record<string, { warm_median_s: number }>;
 };

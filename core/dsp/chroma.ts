@@ -129,25 +129,37 @@ export function chromaFromPower(
   if (runs.nBins !== nBins || runs.nChroma !== nChroma) throw new RangeError(`chroma: filterbank does not have ${nChroma} x ${nBins} weights`);
   const { rowFirst, runStart, runEnd, weights } = runs;
   const out = new Float32Array(nFrames * nChroma);
-  const acc = new Float64Array(nChroma);
-  for (let t = 0; t < nFrames; t++) {
-    const row = t * nBins;
-    let len = 0;
+  // Two frames at a time: each weight is loaded once for both.
+  for (let t = 0; t < nFrames; t += 2) {
+    const pair = t + 1 < nFrames;
+    const row0 = t * nBins, row1 = pair ? row0 + nBins : row0;
     for (let c = 0, o = 0; c < nChroma; c++) {
-      let sum = 0;
+      let s0 = 0, s1 = 0;
       for (let r = rowFirst[c], re = rowFirst[c + 1]; r < re; r++) {
-        for (let k = row + runStart[r], e = row + runEnd[r]; k < e; k++) sum += weights[o++] * data[k];
+        const e = runEnd[r];
+        for (let k = runStart[r]; k < e; k++) {
+          const w = weights[o++];
+          s0 += w * data[row0 + k];
+          s1 += w * data[row1 + k];
+        }
       }
       // float32, as numpy's einsum over float32 arrays
-      const v = Math.fround(sum);
-      acc[c] = v;
+      out[t * nChroma + c] = s0;
+      if (pair) out[(t + 1) * nChroma + c] = s1;
+    }
+  }
+  for (let t = 0; t < nFrames; t++) {
+    const o = t * nChroma;
+    let len = 0;
+    for (let c = 0; c < nChroma; c++) {
+      const v = out[o + c];
       if (norm === Infinity) len = Math.max(len, Math.abs(v));
       else if (norm !== null) len += Math.abs(v) ** norm;
     }
     if (norm === null) len = 1;
     else if (norm !== Infinity) len **= 1 / norm;
     if (len < FLOAT32_TINY) len = 1;
-    for (let c = 0; c < nChroma; c++) out[t * nChroma + c] = acc[c] / len;
+    for (let c = 0; c < nChroma; c++) out[o + c] = out[o + c] / len;
   }
   return frameMatrix(out, nFrames, nChroma);
 }

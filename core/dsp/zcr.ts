@@ -38,12 +38,13 @@ export function zeroCrossingRate(y: Float32Array, o: ZcrOptions = {}): Float64Ar
   const g = gcd(N, hop);
   const nBlocks = Math.floor((len - 1) / g);
   const blocks = new Int32Array(nBlocks);
-  let prevNeg = x[0] < lim;
+  // Branch-free counting: crossings are frequent and unpredictable in noisy audio.
+  let prevNeg = x[0] < lim ? 1 : 0;
   for (let j = 0, n = 1; j < nBlocks; j++) {
     let count = 0;
     for (const e = (j + 1) * g; n <= e; n++) {
-      const neg = x[n] < lim;
-      if (neg !== prevNeg) count++;
+      const neg = x[n] < lim ? 1 : 0;
+      count += neg ^ prevNeg;
       prevNeg = neg;
     }
     blocks[j] = count;

@@ -3,7 +3,7 @@ import { describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readNpySync, toFloat64 } from "../../core/npy.ts";
-import { REFERENCE, runClave, tempDir } from "../helpers.ts";
+import { REFERENCE, ROOT, runClave, tempDir } from "../helpers.ts";
 import { deviation, referenceArray } from "./reference.ts";
 
 const SYNTH = join(REFERENCE, "audio", "synth_22050.wav");
@@ -105,4 +105,20 @@ describe("clave features dataset", () => {
     expect(again.stdout).toContain("2 of 3 tracks done (0 computed, 2 already stored)");
     expect(readFileSync(join(dir, "features.csv"), "utf8").split("\n")[1].split(",").slice(2)).toEqual(csv[1].split(",").slice(2));
   });
+});
+
+// `npm test` builds dist/ first; Node users run the CLI from it, and the workers must start from there too.
+test.skipIf(!existsSync(join(ROOT, "dist", "esm", "cli.js")))("under Node, from the build, dataset workers start and extract", () => {
+  const dir = tempDir();
+  copyFileSync(SYNTH, join(dir, "synth.wav"));
+  copyFileSync(REAL, join(dir, "real.wav"));
+  writeFileSync(
+    join(dir, "manifest.csv"),
+    "id,label,artist,title,source,path,hash,duration_s,sr,split\nsynth,a,,,folder,synth.wav,,,,train\nreal,b,,,folder,real.wav,,,,test\n",
+  );
+  const r = runClave(["features", "dataset", join(dir, "manifest.csv"), "--features", "tempo", "--workers", "2"], { env: { CLAVE_RUNTIME: "node" } });
+  expect(r.stderr).toBe("");
+  expect(r.stdout).toContain("2 of 2 tracks done (2 computed, 0 already stored) with 2 workers");
+  const row = readFileSync(join(dir, "features", "index.csv"), "utf8").split("\n").find((l) => l.startsWith("real,"))!;
+  expect(Array.from(toFloat64(readNpySync(join(dir, "features", row.split(",")[4]))))).toEqual(Array.from(toFloat64(referenceArray("real", "tempo_feature"))));
 });

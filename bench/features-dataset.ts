@@ -1,0 +1,71 @@
+/**
+ * Dataset extraction throughput (part of bench/features.ts): N distinct 30 s WAV clips, the 417 set
+ * plus mel and the spectral statistics, with 1 and 2 worker threads; clips/s, scaling and peak memory
+ * (RSS of the process, which holds the workers). Memory is also shown for twice as many clips, to see
+ * that it does not grow with the dataset.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readNpySync } from "../core/npy.ts";
+import { encodeWav16 } from "../core/dataset/wav.ts";
+import { extractDataset, type ClipJob, type FeatureJobSpec } from "../core/features/dataset.ts";
+
+const REF = resolve(fileURLToPath(new URL(".", import.meta.url)), "../../shared/reference/librosa");
+
+const FEATURES: FeatureJobSpec[] = [
+  { plugin: "mfcc", params: { n_mfcc: 13 }, as: "mfcc" },
+  ...["chroma_stft", "spectral_contrast", "onset_strength", "tempogram", "melspectrogram", "spectral_centroid",
+    "spectral_bandwidth", "spectral_rolloff", "zero_crossing_rate", "rms"].map((plugin) => ({ plugin, params: {}, as: plugin })),
+];
+
+/** n distinct 30 s clips: the reference signals, rotated and scaled differently for each. */
+function makeClips(dir: string, n: number): ClipJob[] {
+  const sources = ["synth", "real"].map((c) => readNpySync(join(REF, c, "y.npy")).data as Float32Array);
+  const jobs: ClipJob[] = [];
+  for (let i = 0; i < n; i++) {
+    const src = sources[i % 2];
+    const shift = (i * 7919 * 13) % src.length;
+    const gain = 0.5 + 0.04 * i;
+    const y = new Float32Array(src.length);
+    for (let k = 0; k < y.length; k++) y[k] = src[(k + shift) % src.length] * gain;
+    const path = join(dir, `clip${i}.wav`);
+    writeFileSync(path, encodeWav16(y, 22050));
+    jobs.push({ id: `clip${i}`, path, hash: "" });
+  }
+  return jobs;
+}
+
+async function run(jobs: ClipJob[], workers: number, root: string): Promise<{ seconds: number; peakMb: number; failed: number }> {
+  const cacheDir = mkdtempSync(join(root, "cache-"));
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  const t0 = performance.now();
+  const result = await extractDataset(jobs, { features: FEATURES, cacheDir, workers });
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  rmSync(cacheDir, { recursive: true, force: true });
+  return { seconds, peakMb: peak / 2 ** 20, failed: result.failures.length };
+}
+
+export async function benchDataset(n = 12): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), "clave-bench-"));
+  try {
+    const jobs = makeClips(root, 2 * n);
+    console.log(`\ndataset extraction: ${n} distinct 30 s WAV clips (decode + 417 set + mel + spectral stats + cache write)`);
+    await run(jobs.slice(0, 2), 1, root); // warm the file cache and the module loader
+    const one = await run(jobs.slice(0, n), 1, root);
+    const two = await run(jobs.slice(0, n), 2, root);
+    const twoBig = await run(jobs, 2, root);
+    const line = (label: string, r: { seconds: number; peakMb: number; failed: number }, clips: number) =>
+      console.log(`${label.padEnd(34)} ${r.seconds.toFixed(2).padStart(6)} s  ${(clips / r.seconds).toFixed(1).padStart(5)} clips/s  peak RSS ${r.peakMb.toFixed(0)} MB${r.failed ? `  (${r.failed} failed)` : ""}`);
+    line(`1 worker, ${n} clips`, one, n);
+    line(`2 workers, ${n} clips`, two, n);
+    line(`2 workers, ${2 * n} clips`, twoBig, 2 * n);
+    console.log(`scaling 1 -> 2 workers: ${(one.seconds / two.seconds).toFixed(2)}x (linear: 2.00x); memory for ${2 * n} vs ${n} clips: ${(twoBig.peakMb / two.peakMb).toFixed(2)}x`);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
