@@ -26,15 +26,20 @@ export function rms(y: Float32Array, o: RmsOptions = {}): Float32Array {
   const N = o.frameLength ?? 2048;
   const hop = o.hopLength ?? 512;
   const center = o.center ?? true;
-  const x = center ? pad(y, N >> 1, N >> 1, o.padMode ?? "constant") : y;
-  const nFrames = x.length < N ? 0 : 1 + Math.floor((x.length - N) / hop);
+  const mode = o.padMode ?? "constant";
+  // Zero padding adds nothing to the sums: index y with an offset instead of copying it.
+  const x = center && mode !== "constant" ? pad(y, N >> 1, N >> 1, mode) : y;
+  const off = center && mode === "constant" ? N >> 1 : 0;
+  const len = x.length + 2 * off;
+  const nFrames = len < N ? 0 : 1 + Math.floor((len - N) / hop);
   if (nFrames === 0) throw new RangeError(`rms: ${y.length} samples are fewer than frame_length=${N} with center=false`);
   const g = gcd(N, hop);
-  const nBlocks = Math.floor(x.length / g);
+  const nBlocks = Math.floor(len / g);
   const blocks = new Float64Array(nBlocks);
   for (let j = 0; j < nBlocks; j++) {
     let s = 0;
-    for (let n = j * g, e = n + g; n < e; n++) s += x[n] * x[n];
+    const from = Math.max(j * g - off, 0), to = Math.min((j + 1) * g - off, x.length);
+    for (let n = from; n < to; n++) s += x[n] * x[n];
     blocks[j] = s;
   }
   const per = N / g, step = hop / g;

@@ -8,6 +8,8 @@ import { extremeSums, medianInPlace } from "../../core/dsp/select.ts";
 import { padLinearRamp, tempogram } from "../../core/dsp/tempogram.ts";
 import { pitchTuning } from "../../core/dsp/pitch.ts";
 import { powerSpectrogram } from "../../core/dsp/stft.ts";
+import { zeroCrossingRate } from "../../core/dsp/zcr.ts";
+import { rms } from "../../core/dsp/rms.ts";
 import { python } from "../helpers.ts";
 
 /** A deterministic pseudo-random sequence in [-0.5, 0.5). */
@@ -142,6 +144,37 @@ describe("tempogram", () => {
       for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(tg.data[i] - ref[i]));
       expect(err).toBeLessThan(1e-9);
       for (let l = 0; l < W; l++) expect(tg.data[l * 300 + 150]).toBe(0);
+    });
+  }
+});
+
+describe("zero-crossing rate and rms by blocks equal their definitions", () => {
+  const y = Float32Array.from(noise(3001, 5), (v, i) => (i % 50 < 3 ? 0 : i % 97 === 0 ? 1e-11 : v));
+  for (const [N, hop, center] of [[2048, 512, true], [512, 128, true], [300, 70, true], [256, 100, false], [64, 64, false]] as const) {
+    test(`frame_length ${N}, hop ${hop}, center ${center}`, () => {
+      const h = center ? N >> 1 : 0;
+      const edge = (i: number) => y[Math.min(Math.max(i - h, 0), y.length - 1)];
+      const zero = (i: number) => (i - h >= 0 && i - h < y.length ? y[i - h] : 0);
+      const len = y.length + 2 * h;
+      const frames = 1 + Math.floor((len - N) / hop);
+      const z = zeroCrossingRate(y, { frameLength: N, hopLength: hop, center });
+      const r = rms(y, { frameLength: N, hopLength: hop, center });
+      expect(z.length).toBe(frames);
+      expect(r.length).toBe(frames);
+      for (let t = 0; t < frames; t++) {
+        let c = 0, s = 0;
+        for (let n = 0; n < N; n++) {
+          const i = t * hop + n;
+          if (n > 0) {
+            const a = edge(i - 1), b = edge(i);
+            const sa = Math.abs(a) <= 1e-10 ? false : a < 0, sb = Math.abs(b) <= 1e-10 ? false : b < 0;
+            if (sa !== sb) c++;
+          }
+          s += zero(i) ** 2;
+        }
+        expect(z[t]).toBe(c / N);
+        expect(r[t]).toBeCloseTo(Math.sqrt(s / N), 6);
+      }
     });
   }
 });
