@@ -27,6 +27,8 @@ export function progress(total: number, label: string): Progress {
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 20,
+      // CLAVE_PROGRESS=1 forces the bar onto a non-terminal too (logs, CI): first and last state, then every 2 s.
+      noTTYOutput: process.env.CLAVE_PROGRESS === "1",
     },
     cliProgress.Presets.shades_classic,
   );

@@ -285,8 +285,8 @@ async function predict(run: string, files: string[], o: { runs: string; json?: b
       const rows = results.map((r) => ({ file: r.file, segments: r.segments.length, top: r.top, ...round(r.probabilities) }));
       process.stdout.write(`${formatTable(rows, ["file", "segments", "top", ...labels])}\n`);
     }
-    for (const f of failures) process.stderr.write(`clave: ${f.file}: ${f.error}\n`);
   }
+  for (const f of failures) process.stderr.write(`clave: ${f.file}: ${f.error}\n`);
   if (failures.length > 0) process.exitCode = 1;
 }
 
