@@ -30,3 +30,7 @@ export {
   type DatasetExtractResult,
   type FeatureJobSpec,
 } from "./dataset.ts";
+/** Shared per-clip intermediates, for feature plugins that want to reuse the clip's one STFT. */
+export { STFT_KEY, checkSignal, defaultOnset, magSpec, melDb, melSpec, onsetEnvelope, powerSpec, type OnsetParams } from "./shared.ts";
+export { stftShape, melShape, normParam, defaultStft, type MelParams, type StftParams } from "./params.ts";
+export * as dsp from "../dsp/index.ts";
