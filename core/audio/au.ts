@@ -52,8 +52,8 @@ export function readAuHeader(bytes: Uint8Array, path: string): AuHeader {
   return { sr, channels, encoding, dataOffset, frames };
 }
 
-export function decodeAu(bytes: Uint8Array, path: string): DecodedAudio {
+export function decodeAu(bytes: Uint8Array, path: string, mono = false): DecodedAudio {
   const h = readAuHeader(bytes, path);
-  const channels = decodePcm(bytes, h.dataOffset, h.frames, h.channels, h.encoding, false);
-  return { channels, sr: h.sr, format: "au", codec: codecName(h.encoding), decoder: "builtin" };
+  const channels = decodePcm(bytes, h.dataOffset, h.frames, h.channels, h.encoding, false, mono);
+  return { channels, sr: h.sr, format: "au", codec: codecName(h.encoding), decoder: "builtin", sourceChannels: h.channels };
 }

@@ -60,9 +60,12 @@ async function readWhole(path: string): Promise<Uint8Array> {
 const MIN_RATE = 1000;
 const MAX_RATE = 1_536_000;
 
-/** Decode every channel of `path` at its own rate, by the chosen path. */
-export async function decodeFile(path: string, decoder: DecoderChoice = "auto"): Promise<DecodedAudio> {
-  const decoded = await decodeAny(path, decoder);
+/**
+ * Decode every channel of `path` at its own rate, by the chosen path; with `mono`, only the channels'
+ * mean (`toMono`'s), computed as the samples arrive so that the channels are never all in memory.
+ */
+export async function decodeFile(path: string, decoder: DecoderChoice = "auto", options: { mono?: boolean } = {}): Promise<DecodedAudio> {
+  const decoded = await decodeAny(path, decoder, options.mono ?? false);
   if (!(decoded.sr >= MIN_RATE && decoded.sr <= MAX_RATE)) {
     throw new AudioDecodeError(path, `implausible sampling rate ${decoded.sr} Hz (damaged header?)`);
   }
@@ -74,7 +77,7 @@ export async function decodeFile(path: string, decoder: DecoderChoice = "auto"):
   return decoded;
 }
 
-async function decodeAny(path: string, decoder: DecoderChoice): Promise<DecodedAudio> {
+async function decodeAny(path: string, decoder: DecoderChoice, mono: boolean): Promise<DecodedAudio> {
   const size = await checkAudioFile(path);
   const head = await readHead(path);
   const format: SniffedFormat = sniffFormat(head);
@@ -82,20 +85,20 @@ async function decodeAny(path: string, decoder: DecoderChoice): Promise<DecodedA
 
   if (decoder === "ffmpeg") {
     if (!ffmpeg) throw new AudioDecodeError(path, "decoder 'ffmpeg' was asked for but ffmpeg is not installed");
-    return decodeWithFfmpeg(path, head, size);
+    return decodeWithFfmpeg(path, head, size, mono);
   }
-  if (decoder === "npm") return decodeWithNpm(await readWhole(path), format, path);
+  if (decoder === "npm") return decodeWithNpm(await readWhole(path), format, path, mono);
 
   if (format === "wav" || format === "au") {
     const bytes = await readWhole(path);
     try {
-      return format === "wav" ? decodeWav(bytes, path) : decodeAu(bytes, path);
+      return format === "wav" ? decodeWav(bytes, path, mono) : decodeAu(bytes, path, mono);
     } catch (error) {
       // A codec clave's readers lack (ADPCM WAV, ...) may still be one ffmpeg reads.
       if (!ffmpeg || !(error instanceof AudioDecodeError) || !/codec|encoding|bit samples/.test(error.reason)) throw error;
-      return decodeWithFfmpeg(path, head, size);
+      return decodeWithFfmpeg(path, head, size, mono);
     }
   }
-  if (ffmpeg) return decodeWithFfmpeg(path, head, size);
-  return decodeWithNpm(await readWhole(path), format, path);
+  if (ffmpeg) return decodeWithFfmpeg(path, head, size, mono);
+  return decodeWithNpm(await readWhole(path), format, path, mono);
 }

@@ -13,7 +13,7 @@ import { delimiter, join } from "node:path";
 import { AudioDecodeError } from "../errors.ts";
 import type { DecodedAudio } from "./decoded.ts";
 import { readAuHeader } from "./au.ts";
-import { decodePcm } from "./pcm.ts";
+import { SampleSink } from "./sink.ts";
 import { sniffFormat, type SniffedFormat } from "./sniff.ts";
 import { codecName, readWavHeader } from "./wav.ts";
 import { webmAudioCodec } from "./webm.ts";
@@ -68,31 +68,46 @@ export function resetFfmpegLookup(): void {
 
 export interface ProcessResult {
   readonly code: number | null;
+  /** Standard output, unless an `onStdout` callback consumed it. */
   readonly stdout: Uint8Array;
   readonly stderr: string;
   readonly timedOut: boolean;
 }
 
-/** Run a process to completion, collecting stdout into one buffer; killed after `timeoutMs`. */
-export function runProcess(file: string, args: readonly string[], timeoutMs: number): Promise<ProcessResult> {
+/**
+ * Run a process to completion, killed after `timeoutMs`. Standard output goes to `onStdout` chunk by
+ * chunk when given (nothing is kept), else it is collected.
+ */
+export function runProcess(
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  onStdout?: (chunk: Uint8Array) => void,
+): Promise<ProcessResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let out = new Uint8Array(1 << 16);
+    const chunks: Uint8Array[] = [];
     let length = 0;
     let stderr = "";
     let timedOut = false;
+    let failure: unknown;
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill("SIGKILL");
     }, timeoutMs);
     child.stdout.on("data", (chunk: Uint8Array) => {
-      if (length + chunk.length > out.length) {
-        const grown = new Uint8Array(Math.max(out.length * 2, length + chunk.length));
-        grown.set(out.subarray(0, length));
-        out = grown;
+      if (failure !== undefined) return;
+      if (!onStdout) {
+        chunks.push(chunk);
+        length += chunk.length;
+        return;
       }
-      out.set(chunk, length);
-      length += chunk.length;
+      try {
+        onStdout(chunk);
+      } catch (error) {
+        failure = error;
+        child.kill("SIGKILL");
+      }
     });
     child.stderr.on("data", (chunk: Uint8Array) => {
       if (stderr.length < 64 * 1024) stderr += new TextDecoder().decode(chunk);
@@ -103,9 +118,70 @@ export function runProcess(file: string, args: readonly string[], timeoutMs: num
     });
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: out.subarray(0, length), stderr, timedOut });
+      if (failure !== undefined) return reject(failure);
+      const stdout = new Uint8Array(length);
+      let at = 0;
+      for (const c of chunks) {
+        stdout.set(c, at);
+        at += c.length;
+      }
+      resolve({ code, stdout, stderr, timedOut });
     });
   });
+}
+
+/**
+ * Reads the float32 WAV ffmpeg streams: the header from the first bytes, then the samples chunk by
+ * chunk into a sink (frames split across chunks carried over).
+ */
+class WavStreamReader {
+  private head: Uint8Array | null = new Uint8Array(0);
+  private carry = new Uint8Array(0);
+  private scratch = new Float32Array(0);
+  sink: SampleSink | undefined;
+  sr = 0;
+  channels = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly mono: boolean,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    if (this.head) {
+      const head = new Uint8Array(this.head.length + chunk.length);
+      head.set(this.head);
+      head.set(chunk, this.head.length);
+      let header;
+      try {
+        header = readWavHeader(head, this.path);
+      } catch (error) {
+        if (head.length > 1 << 20) throw error;
+        this.head = head; // the header is not complete yet
+        return;
+      }
+      if (header.encoding !== "f32") throw new AudioDecodeError(this.path, `ffmpeg wrote ${header.encoding} samples, not float32`);
+      this.head = null;
+      this.sr = header.sr;
+      this.channels = header.channels;
+      this.sink = new SampleSink(header.channels, this.mono);
+      chunk = head.subarray(header.dataOffset);
+    }
+    const frameBytes = 4 * this.channels;
+    let bytes = chunk;
+    if (this.carry.length > 0) {
+      bytes = new Uint8Array(this.carry.length + chunk.length);
+      bytes.set(this.carry);
+      bytes.set(chunk, this.carry.length);
+    }
+    const frames = Math.floor(bytes.length / frameBytes);
+    const used = frames * frameBytes;
+    if (this.scratch.length < used / 4) this.scratch = new Float32Array(used / 4);
+    // Copy into an aligned buffer: pipe chunks need not start on a 4-byte boundary.
+    new Uint8Array(this.scratch.buffer, 0, used).set(bytes.subarray(0, used));
+    this.sink!.pushInterleaved(this.scratch, frames);
+    this.carry = bytes.slice(used);
+  }
 }
 
 let decoderList: Promise<string> | undefined;
@@ -173,10 +249,11 @@ function impliedCodec(format: SniffedFormat, head: Uint8Array, path: string): st
 }
 
 /**
- * Decode `path` with ffmpeg to float32 channels at the native rate. `head` (the file's first bytes)
- * tells the format, which selects the reference decoder for Opus and Vorbis.
+ * Decode `path` with ffmpeg to float32 channels at the native rate (with `mono`, to their mean).
+ * `head` (the file's first bytes) tells the format, which selects the reference decoder for Opus and
+ * Vorbis.
  */
-export async function decodeWithFfmpeg(path: string, head: Uint8Array, sizeBytes: number): Promise<DecodedAudio> {
+export async function decodeWithFfmpeg(path: string, head: Uint8Array, sizeBytes: number, mono = false): Promise<DecodedAudio> {
   const ffmpeg = findFfmpeg();
   if (!ffmpeg) throw new AudioDecodeError(path, "ffmpeg was asked for but is not installed (or CLAVE_FFMPEG=none)");
   const format = sniffFormat(head);
@@ -205,27 +282,27 @@ export async function decodeWithFfmpeg(path: string, head: Uint8Array, sizeBytes
     "wav",
     "pipe:1",
   ];
+  const reader = new WavStreamReader(path, mono);
   let result: ProcessResult;
   try {
-    result = await runProcess(ffmpeg, args, timeoutFor(sizeBytes));
+    result = await runProcess(ffmpeg, args, timeoutFor(sizeBytes), (chunk) => reader.push(chunk));
   } catch (error) {
+    if (error instanceof AudioDecodeError) throw error;
     throw new AudioDecodeError(path, `could not run ffmpeg (${ffmpeg}): ${(error as Error).message}`, { cause: error });
   }
   if (result.timedOut) throw new AudioDecodeError(path, `ffmpeg did not finish within ${timeoutFor(sizeBytes) / 1000} s`);
-  if (result.code !== 0 || result.stdout.length === 0) {
+  if (result.code !== 0 || !reader.sink) {
     const reason = ffmpegReason(result.stderr || "no output", path);
     // Bytes clave could not place that ffmpeg rejects too are simply not audio.
     throw new AudioDecodeError(path, format === "unknown" && !reason.startsWith("not a recognised") ? `not a recognised audio format (${reason})` : reason);
   }
-  const header = readWavHeader(result.stdout, path);
-  if (header.encoding !== "f32") throw new AudioDecodeError(path, `ffmpeg wrote ${header.encoding} samples, not float32`);
-  const channels = decodePcm(result.stdout, header.dataOffset, header.frames, header.channels, "f32", true);
   return {
-    channels,
-    sr: header.sr,
+    channels: reader.sink.finish(),
+    sr: reader.sr,
     format: format === "unknown" ? "unknown" : format.replace(/^ogg-.*/, "ogg"),
     codec,
     decoder: "ffmpeg",
+    sourceChannels: reader.channels,
   };
 }
 

@@ -49,7 +49,8 @@ function checkOptions(options: LoadOptions): void {
 export async function loadAudio(path: string, options: LoadOptions = {}): Promise<AudioSignal> {
   checkOptions(options);
   const target = options.sr === undefined ? 22050 : options.sr;
-  const decoded = await decodeFile(path, options.decoder ?? "auto");
+  const mono = options.mono !== false;
+  const decoded = await decodeFile(path, options.decoder ?? "auto", { mono });
   const native = decoded.sr;
   const total = decoded.channels[0]?.length ?? 0;
   if (total === 0) throw new AudioDecodeError(path, "contains no audio samples");
@@ -62,8 +63,9 @@ export async function loadAudio(path: string, options: LoadOptions = {}): Promis
   let channels = decoded.channels;
   if (start > 0 || end < total) channels = channels.map((c) => c.subarray(start, end));
   const rate = target ?? native;
-  const rows = options.mono === false ? channels : [toMono(channels)];
-  const out = rows.map((c) => (rate === native ? (c === decoded.channels[0] && rows.length === 1 ? c : c.slice()) : resample(c, native, rate, { resType: options.resType })));
+  // Decoded with `mono`, the one channel already is the mean.
+  const rows = mono && channels.length > 1 ? [toMono(channels)] : channels;
+  const out = rows.map((c) => (rate === native ? c : resample(c, native, rate, { resType: options.resType })));
   if (out.length === 1) return { y: out[0], sr: rate, channels: 1 };
   const n = out[0].length;
   const y = new Float32Array(n * out.length);

@@ -8,6 +8,7 @@ import { AudioDecodeError } from "../errors.ts";
 import { decodeAu } from "./au.ts";
 import type { DecodedAudio } from "./decoded.ts";
 import { demuxOgg } from "./ogg.ts";
+import { SampleSink } from "./sink.ts";
 import type { SniffedFormat } from "./sniff.ts";
 import { decodeWav } from "./wav.ts";
 import { demuxWebm } from "./webm.ts";
@@ -30,35 +31,71 @@ async function quietly<T>(run: () => Promise<T> | T): Promise<T> {
   }
 }
 
-function fromWasm(path: string, result: WasmResult, format: string, codec: string): DecodedAudio {
-  const errors = result.errors ?? [];
-  if (result.samplesDecoded === 0 && errors.length > 0) {
-    throw new AudioDecodeError(path, `${codec} decoder: ${errors[0].message}`);
+/** Collects what a streaming wasm decoder returns, call after call, into a sink. */
+class Collector {
+  sink: SampleSink | undefined;
+  sr = 0;
+  firstError: string | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly mono: boolean,
+    private readonly codec: string,
+    /** Keep only this many channels (mpg123 always returns two, mono files included). */
+    private readonly keepChannels?: number,
+  ) {}
+
+  add(result: WasmResult, transform?: (channelData: Float32Array[]) => void): void {
+    this.firstError ??= result.errors?.[0]?.message;
+    const n = result.samplesDecoded;
+    if (n <= 0 || result.channelData.length === 0) return;
+    let data = result.channelData;
+    if (this.keepChannels !== undefined) data = data.slice(0, this.keepChannels);
+    if (!this.sink) {
+      this.sink = new SampleSink(data.length, this.mono);
+      this.sr = result.sampleRate;
+    }
+    if (data.length !== this.sink.channels) {
+      throw new AudioDecodeError(this.path, `${this.codec} stream changes from ${this.sink.channels} to ${data.length} channels`);
+    }
+    transform?.(data);
+    this.sink.pushPlanar(data, n);
   }
-  const n = result.samplesDecoded;
-  const channels = result.channelData.map((c) => (c.length === n ? c : c.slice(0, n)));
-  if (channels.length === 0 || !(result.sampleRate > 0)) {
-    throw new AudioDecodeError(path, `${codec} decoder found no audio`);
+
+  result(format: string, limit = Infinity): DecodedAudio {
+    if (!this.sink || this.sink.length === 0 || !(this.sr > 0)) {
+      throw new AudioDecodeError(this.path, this.firstError ? `${this.codec} decoder: ${this.firstError}` : `${this.codec} decoder found no audio`);
+    }
+    return {
+      channels: this.sink.finish(limit),
+      sr: this.sr,
+      format,
+      codec: this.codec,
+      decoder: "npm",
+      sourceChannels: this.sink.channels,
+    };
   }
-  return { channels, sr: result.sampleRate, format, codec, decoder: "npm" };
 }
+
+/** Bytes handed to a streaming decoder per call: small enough that no decoder holds a long file twice. */
+const CHUNK = 1 << 20;
 
 /**
  * The wasm FLAC decoder divides b-bit integers by 2^(b−1) − 1; libsndfile (so librosa) and ffmpeg divide
  * by 2^(b−1). Recover the integers (exact up to 24 bits: the float32 error is below half a step) and
  * rescale.
  */
-function rescaleFlac<T extends WasmResult & { bitDepth: number }>(result: T): T {
-  const bits = result.bitDepth;
-  if (!(bits >= 4 && bits <= 32)) return result;
-  const full = 2 ** (bits - 1);
-  const wasm = full - 1;
-  for (const channel of result.channelData) {
-    for (let i = 0; i < channel.length; i++) {
-      channel[i] = bits <= 24 ? Math.round(channel[i] * wasm) / full : (channel[i] * wasm) / full;
+function rescaleFlac(bits: number): (channelData: Float32Array[]) => void {
+  return (channelData) => {
+    if (!(bits >= 4 && bits <= 32)) return;
+    const full = 2 ** (bits - 1);
+    const wasm = full - 1;
+    for (const channel of channelData) {
+      for (let i = 0; i < channel.length; i++) {
+        channel[i] = bits <= 24 ? Math.round(channel[i] * wasm) / full : (channel[i] * wasm) / full;
+      }
     }
-  }
-  return result;
+  };
 }
 
 /** Parameters of an OpusHead packet (RFC 7845 §5.1). */
@@ -91,13 +128,30 @@ function parseOpusHead(head: Uint8Array | undefined, path: string): OpusHead {
   };
 }
 
-/** Decode Opus packets at 48 kHz; `total` (if known) trims the end to the stream's true length. */
+/** Samples (at 48 kHz) an Opus packet decodes to, from its TOC byte (RFC 6716 §3.1). */
+function opusPacketSamples(packet: Uint8Array): number {
+  if (packet.length === 0) return 0;
+  const toc = packet[0];
+  const config = toc >> 3;
+  const frameSize =
+    config < 12 ? [480, 960, 1920, 2880][config & 3] : config < 16 ? [480, 960][config & 1] : [120, 240, 480, 960][config & 3];
+  const code = toc & 3;
+  const frames = code === 0 ? 1 : code < 3 ? 2 : packet.length > 1 ? packet[1] & 0x3f : 0;
+  return frames * frameSize;
+}
+
+/**
+ * Decode Opus packets at 48 kHz in batches; `total` (if known) is the stream's true length, else the
+ * packets' own durations less the pre-skip and `trimEnd`.
+ */
 async function decodeOpusPackets(
   path: string,
   head: OpusHead,
   packets: Uint8Array[],
   total: number | undefined,
+  trimEnd: number,
   format: string,
+  mono: boolean,
 ): Promise<DecodedAudio> {
   const { OpusDecoder } = await import("opus-decoder");
   const decoder = new OpusDecoder({
@@ -108,27 +162,31 @@ async function decodeOpusPackets(
     preSkip: head.preSkip,
   });
   await decoder.ready;
+  const collector = new Collector(path, mono, "opus");
   try {
-    const result = await quietly(() => decoder.decodeFrames(packets));
-    const decoded = fromWasm(path, result, format, "opus");
-    if (total !== undefined && total >= 0 && total < decoded.channels[0].length) {
-      return { ...decoded, channels: decoded.channels.map((c) => c.slice(0, total)) };
+    for (let i = 0; i < packets.length; i += 1000) {
+      const batch = packets.slice(i, i + 1000);
+      collector.add(await quietly(() => decoder.decodeFrames(batch)));
     }
-    return decoded;
   } finally {
     decoder.free();
   }
+  const length =
+    total !== undefined && total >= 0
+      ? total
+      : packets.reduce((n, p) => n + opusPacketSamples(p), 0) - head.preSkip - trimEnd;
+  return collector.result(format, length);
 }
 
-async function decodeOggOpus(bytes: Uint8Array, path: string): Promise<DecodedAudio> {
+async function decodeOggOpus(bytes: Uint8Array, path: string, mono: boolean): Promise<DecodedAudio> {
   const ogg = demuxOgg(bytes);
   const head = parseOpusHead(ogg.packets[0], path);
   // Packet 1 is OpusTags; audio follows. The last granule counts samples before the pre-skip.
   const total = ogg.lastGranule >= 0 && !ogg.truncated ? ogg.lastGranule - head.preSkip : undefined;
-  return decodeOpusPackets(path, head, ogg.packets.slice(2), total, "ogg");
+  return decodeOpusPackets(path, head, ogg.packets.slice(2), total, 0, "ogg", mono);
 }
 
-async function decodeWebm(bytes: Uint8Array, path: string): Promise<DecodedAudio> {
+async function decodeWebm(bytes: Uint8Array, path: string, mono: boolean): Promise<DecodedAudio> {
   const webm = demuxWebm(bytes);
   if (!webm) throw new AudioDecodeError(path, "WebM/Matroska file has no audio track");
   const codec = webm.track.codecId;
@@ -137,17 +195,12 @@ async function decodeWebm(bytes: Uint8Array, path: string): Promise<DecodedAudio
   }
   const head = parseOpusHead(webm.track.codecPrivate, path);
   if (webm.frames.length === 0) throw new AudioDecodeError(path, "WebM file has no audio frames");
-  // Without granules, the length is what the frames decode to less the final DiscardPadding.
-  const result = await decodeOpusPackets(path, head, webm.frames, undefined, "webm");
-  const drop = Math.round((webm.discardPadding * 48000) / 1e9);
-  if (drop > 0 && drop < result.channels[0].length) {
-    const n = result.channels[0].length - drop;
-    return { ...result, channels: result.channels.map((c) => c.slice(0, n)) };
-  }
-  return result;
+  // Without granules, the length is the frames' durations less the pre-skip and the final DiscardPadding.
+  const drop = Math.max(0, Math.round((webm.discardPadding * 48000) / 1e9));
+  return decodeOpusPackets(path, head, webm.frames, undefined, drop, "webm", mono);
 }
 
-async function decodeAac(bytes: Uint8Array, path: string, format: string): Promise<DecodedAudio> {
+async function decodeAac(bytes: Uint8Array, path: string, format: string, mono: boolean): Promise<DecodedAudio> {
   let decode: (src: Uint8Array) => Promise<{ channelData: Float32Array[]; sampleRate: number }>;
   try {
     decode = (await import("@audio/decode-aac")).default;
@@ -164,14 +217,27 @@ async function decodeAac(bytes: Uint8Array, path: string, format: string): Promi
   } catch (error) {
     throw new AudioDecodeError(path, `AAC decoder: ${(error as Error).message}`, { cause: error });
   }
-  const n = result.channelData[0]?.length ?? 0;
-  return fromWasm(path, { ...result, samplesDecoded: n, errors: n ? [] : [{ message: "no audio decoded" }] }, format, "aac");
+  const collector = new Collector(path, mono, "aac");
+  collector.add({ ...result, samplesDecoded: result.channelData[0]?.length ?? 0 });
+  return collector.result(format);
 }
 
-/** Decode a whole file held in memory without ffmpeg. */
-export async function decodeWithNpm(bytes: Uint8Array, format: SniffedFormat, path: string): Promise<DecodedAudio> {
+/** Channels an MPEG audio file has, from its first frame header (mode 3 is single channel). */
+function mpegChannels(bytes: Uint8Array): number | undefined {
+  let at = 0;
+  if (bytes[0] === 0x49 && bytes[1] === 0x44 && bytes[2] === 0x33 && bytes.length >= 10) {
+    at = 10 + (((bytes[6] & 0x7f) << 21) | ((bytes[7] & 0x7f) << 14) | ((bytes[8] & 0x7f) << 7) | (bytes[9] & 0x7f));
+  }
+  for (const end = Math.min(bytes.length - 4, at + 65536); at < end; at++) {
+    if (bytes[at] === 0xff && (bytes[at + 1] & 0xe0) === 0xe0) return bytes[at + 3] >> 6 === 3 ? 1 : 2;
+  }
+  return undefined;
+}
+
+/** Decode a whole file held in memory without ffmpeg (with `mono`, to the channels' mean). */
+export async function decodeWithNpm(bytes: Uint8Array, format: SniffedFormat, path: string, mono = false): Promise<DecodedAudio> {
   try {
-    return await decodeByFormat(bytes, format, path);
+    return await decodeByFormat(bytes, format, path, mono);
   } catch (error) {
     if (error instanceof AudioDecodeError) throw error;
     // A wasm decoder that traps or throws on damaged data: report it as what it is.
@@ -180,51 +246,68 @@ export async function decodeWithNpm(bytes: Uint8Array, format: SniffedFormat, pa
   }
 }
 
-async function decodeByFormat(bytes: Uint8Array, format: SniffedFormat, path: string): Promise<DecodedAudio> {
+async function decodeByFormat(bytes: Uint8Array, format: SniffedFormat, path: string, mono: boolean): Promise<DecodedAudio> {
   switch (format) {
     case "wav":
-      return decodeWav(bytes, path);
+      return decodeWav(bytes, path, mono);
     case "au":
-      return decodeAu(bytes, path);
+      return decodeAu(bytes, path, mono);
     case "mp3": {
       const { MPEGDecoder } = await import("mpg123-decoder");
       const decoder = new MPEGDecoder();
       await decoder.ready;
+      const collector = new Collector(path, mono, "mp3", mpegChannels(bytes));
       try {
-        return fromWasm(path, await quietly(() => decoder.decode(bytes)), "mp3", "mp3");
+        for (let at = 0; at < bytes.length; at += CHUNK) {
+          const chunk = bytes.subarray(at, at + CHUNK);
+          collector.add(await quietly(() => decoder.decode(chunk)));
+        }
       } finally {
         decoder.free();
       }
+      return collector.result("mp3");
     }
     case "flac":
     case "ogg-flac": {
       const { FLACDecoder } = await import("@wasm-audio-decoders/flac");
       const decoder = new FLACDecoder();
       await decoder.ready;
+      const collector = new Collector(path, mono, "flac");
+      const add = (r: WasmResult & { bitDepth: number }) => collector.add(r, rescaleFlac(r.bitDepth));
       try {
-        const result = await quietly(() => decoder.decodeFile(bytes));
-        return fromWasm(path, rescaleFlac(result), format === "flac" ? "flac" : "ogg", "flac");
+        for (let at = 0; at < bytes.length; at += CHUNK) {
+          const chunk = bytes.subarray(at, at + CHUNK);
+          add(await quietly(() => decoder.decode(chunk)));
+        }
+        add(await quietly(() => decoder.flush()));
       } finally {
         decoder.free();
       }
+      return collector.result(format === "flac" ? "flac" : "ogg");
     }
     case "ogg-vorbis": {
       const { OggVorbisDecoder } = await import("@wasm-audio-decoders/ogg-vorbis");
       const decoder = new OggVorbisDecoder();
       await decoder.ready;
+      const collector = new Collector(path, mono, "vorbis");
       try {
-        return fromWasm(path, await quietly(() => decoder.decodeFile(bytes)), "ogg", "vorbis");
+        for (let at = 0; at < bytes.length; at += CHUNK) {
+          const chunk = bytes.subarray(at, at + CHUNK);
+          collector.add(await quietly(() => decoder.decode(chunk)));
+        }
+        collector.add(await quietly(() => decoder.flush()));
       } finally {
         decoder.free();
       }
+      return collector.result("ogg");
     }
     case "ogg-opus":
-      return decodeOggOpus(bytes, path);
+      return decodeOggOpus(bytes, path, mono);
     case "webm":
-      return decodeWebm(bytes, path);
+      return decodeWebm(bytes, path, mono);
     case "mp4":
     case "aac":
-      return decodeAac(bytes, path, format);
+      return decodeAac(bytes, path, format, mono);
     case "aiff":
       throw new AudioDecodeError(path, "AIFF is read only through ffmpeg (not on the npm path)");
     case "ogg":

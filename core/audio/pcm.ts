@@ -45,7 +45,7 @@ const ALAW = Float32Array.from({ length: 256 }, (_, i) => alawToLinear(i) / 3276
 
 /**
  * De-interleave `frames` frames of `channels` channels from `bytes` (starting at `offset`) into one
- * float32 array per channel.
+ * float32 array per channel, or with `mono` into one array of their mean (as `toMono` computes it).
  */
 export function decodePcm(
   bytes: Uint8Array,
@@ -54,12 +54,15 @@ export function decodePcm(
   channels: number,
   encoding: SampleEncoding,
   littleEndian: boolean,
+  mono = false,
 ): Float32Array[] {
-  const out = Array.from({ length: channels }, () => new Float32Array(frames));
+  const out = Array.from({ length: mono ? 1 : channels }, () => new Float32Array(frames));
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const width = bytesPerSample(encoding);
+  const average = mono && channels > 1;
   let p = offset;
   for (let f = 0; f < frames; f++) {
+    let sum = 0;
     for (let c = 0; c < channels; c++, p += width) {
       let v: number;
       switch (encoding) {
@@ -97,8 +100,10 @@ export function decodePcm(
           v = ALAW[bytes[p]];
           break;
       }
-      out[c][f] = v;
+      if (!average) out[mono ? 0 : c][f] = v;
+      else sum = c === 0 ? Math.fround(v) : Math.fround(sum + Math.fround(v));
     }
+    if (average) out[0][f] = sum / channels;
   }
   return out;
 }

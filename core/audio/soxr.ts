@@ -497,10 +497,9 @@ function runPoly(x: Float32Array, s: Extract<Stage, { kind: "poly" }>): Float32A
   const hp = new Float64Array(numTaps + 4);
   hp.set(h, 2);
   const hq = (i: number): number => hp[i + 2];
-  // Input with zeros on each side, enough for every tap of every output computed below.
-  const xp = new Float32Array(n + 3 * numCoefs + 4);
-  xp.set(x, numCoefs + 1);
-  const base = numCoefs + 1 + d;
+  // Tap i of the output whose first input is `p0` reads x[p0 − i]; zero outside the signal.
+  const tap = (p: number): number => (p >= 0 && p < n ? x[p] : 0);
+  const last = numCoefs - 1;
   if (order === 0) {
     // Clock in units of 1/phases input samples.
     const at0 = Math.round(s.at);
@@ -512,7 +511,12 @@ function runPoly(x: Float32Array, s: Extract<Stage, { kind: "poly" }>): Float32A
       const div = Math.floor(a / phases);
       const rem = a - div * phases;
       let sum = 0;
-      for (let i = 0, q = rem - 1 + 2, p = base + div; i < numCoefs; i++, q += phases, p--) sum += hp[q] * xp[p];
+      const p0 = div + d;
+      if (p0 - last >= 0 && p0 < n) {
+        for (let i = 0, q = rem + 1, p = p0; i < numCoefs; i++, q += phases, p--) sum += hp[q] * x[p];
+      } else {
+        for (let i = 0, q = rem + 1, p = p0; i < numCoefs; i++, q += phases, p--) sum += hp[q] * tap(p);
+      }
       out[k] = sum;
     }
     return out;
@@ -550,7 +554,7 @@ function runPoly(x: Float32Array, s: Extract<Stage, { kind: "poly" }>): Float32A
         const b = f1 - f0 - dd - c;
         coef = ((dd * xf + c) * xf + b) * xf + f0;
       }
-      sum += coef * xp[base + int - i];
+      sum += coef * tap(int + d - i);
     }
     out[k] = sum;
     frac += stepFrac;

@@ -96,10 +96,10 @@ export function readWavHeader(bytes: Uint8Array, path: string): WavHeader {
 }
 
 /** Decode a whole WAV file held in memory. */
-export function decodeWav(bytes: Uint8Array, path: string): DecodedAudio {
+export function decodeWav(bytes: Uint8Array, path: string, mono = false): DecodedAudio {
   const h = readWavHeader(bytes, path);
-  const channels = decodePcm(bytes, h.dataOffset, h.frames, h.channels, h.encoding, true);
-  return { channels, sr: h.sr, format: "wav", codec: codecName(h.encoding), decoder: "builtin" };
+  const channels = decodePcm(bytes, h.dataOffset, h.frames, h.channels, h.encoding, true, mono);
+  return { channels, sr: h.sr, format: "wav", codec: codecName(h.encoding), decoder: "builtin", sourceChannels: h.channels };
 }
 
 /** ffmpeg-style codec names for the encodings (`pcm_s16`, `pcm_f32`, `ulaw`, ...). */
