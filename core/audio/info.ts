@@ -39,7 +39,7 @@ export async function audioInfo(path: string, options: { decoder?: DecoderChoice
     if (!(p.sr > 0) || !(p.channels > 0)) throw new AudioDecodeError(path, "ffprobe reports no sampling rate or channels");
     return { path, format: format === "unknown" ? p.format : format, codec: p.codec, sr: p.sr, channels: p.channels, duration: p.duration, frames: null };
   }
-  const d = await decodeFile(path, "npm");
+  const d = await decodeFile(path, "npm", { mono: true });
   const frames = d.channels[0]?.length ?? 0;
-  return { path, format, codec: d.codec, sr: d.sr, channels: d.channels.length, duration: frames / d.sr, frames };
+  return { path, format, codec: d.codec, sr: d.sr, channels: d.sourceChannels, duration: frames / d.sr, frames };
 }
