@@ -25,10 +25,11 @@ export function powerToDb<T extends Float32Array | Float64Array>(s: T, o: PowerT
     for (let i = 0; i < s.length; i++) ref = Math.max(ref, Math.abs(s[i]));
   }
   const offset = 10 * Math.log10(Math.max(amin, Math.abs(ref)));
+  const k = 10 / Math.LN10; // 10 log10(x) = k ln(x); ln is the faster of the two
   const out = new (s.constructor as { new (n: number): T })(s.length);
   let max = -Infinity;
   for (let i = 0; i < s.length; i++) {
-    const v = 10 * Math.log10(Math.max(amin, s[i])) - offset;
+    const v = k * Math.log(Math.max(amin, s[i])) - offset;
     out[i] = v;
     if (out[i] > max) max = out[i];
   }

@@ -94,8 +94,16 @@ export class ComplexFFT {
     }
   }
 
-  /** The butterfly passes alone, for input already in bit-reversed order (see `bitReversed`). */
-  butterflies(re: Float64Array, im: Float64Array): void {
+  /** True when the first pass is a radix-2² pass with unit twiddles (log2 n even, n >= 4). */
+  get firstPassIsRadix4(): boolean {
+    return this.#firstH === 1 && this.n >= 4;
+  }
+
+  /**
+   * The butterfly passes alone, for input already in bit-reversed order (see `bitReversed`).
+   * `skipFirst`: the caller has already done the first radix-2² pass (see `firstPassIsRadix4`).
+   */
+  butterflies(re: Float64Array, im: Float64Array, skipFirst = false): void {
     const n = this.n;
     if (n === 1) return;
     if (this.#firstH === 2) {
@@ -112,7 +120,7 @@ export class ComplexFFT {
     let h = this.#firstH;
     if (h === 1 && n >= 4) {
       // First radix-2² pass: all twiddles are 1.
-      for (let b = 0; b < n; b += 4) {
+      for (let b = 0; b < n && !skipFirst; b += 4) {
         const x0r = re[b], x0i = im[b], x1r = re[b + 1], x1i = im[b + 1];
         const x2r = re[b + 2], x2i = im[b + 2], x3r = re[b + 3], x3i = im[b + 3];
         const y0r = x0r + x1r, y0i = x0i + x1i, y1r = x0r - x1r, y1i = x0i - x1i;
@@ -192,8 +200,12 @@ export class RealFFT {
    * Load `x` (N samples, optionally multiplied by `window`) into the internal half-size buffer in
    * bit-reversed order. Reads `x[offset + i]`; samples outside [0, x.length) count as 0.
    */
-  #load(x: ArrayLike<number>, offset: number, window: Float64Array | null): void {
+  #load(x: ArrayLike<number>, offset: number, window: Float64Array | null): boolean {
     const m = this.n / 2;
+    if (window && offset >= 0 && offset + this.n <= x.length && this.half.firstPassIsRadix4) {
+      this.#loadFirstPass(x, offset, window);
+      return true;
+    }
     const rev = this.half.bitReversed;
     const re = this.#re, im = this.#im;
     const len = x.length;
@@ -211,7 +223,7 @@ export class RealFFT {
           im[r] = x[offset + 2 * i + 1];
         }
       }
-      return;
+      return false;
     }
     for (let i = 0; i < m; i++) {
       const a = offset + 2 * i, b = a + 1;
@@ -220,6 +232,34 @@ export class RealFFT {
       const r = rev[i];
       re[r] = window ? va * window[2 * i] : va;
       im[r] = window ? vb * window[2 * i + 1] : vb;
+    }
+    return false;
+  }
+
+  /**
+   * Windowed load fused with the first radix-2² pass: output block b..b+3 (bit-reversed order) takes
+   * the complex samples rev[b..b+3], so they go through the 4-point butterfly on the way in.
+   */
+  #loadFirstPass(x: ArrayLike<number>, o: number, w: Float64Array): void {
+    const m = this.n / 2;
+    const rev = this.half.bitReversed;
+    const re = this.#re, im = this.#im;
+    for (let b = 0; b < m; b += 4) {
+      const j0 = 2 * rev[b], j1 = 2 * rev[b + 1], j2 = 2 * rev[b + 2], j3 = 2 * rev[b + 3];
+      const x0r = x[o + j0] * w[j0], x0i = x[o + j0 + 1] * w[j0 + 1];
+      const x1r = x[o + j1] * w[j1], x1i = x[o + j1 + 1] * w[j1 + 1];
+      const x2r = x[o + j2] * w[j2], x2i = x[o + j2 + 1] * w[j2 + 1];
+      const x3r = x[o + j3] * w[j3], x3i = x[o + j3 + 1] * w[j3 + 1];
+      const y0r = x0r + x1r, y0i = x0i + x1i, y1r = x0r - x1r, y1i = x0i - x1i;
+      const y2r = x2r + x3r, y2i = x2i + x3i, y3r = x2r - x3r, y3i = x2i - x3i;
+      re[b] = y0r + y2r;
+      im[b] = y0i + y2i;
+      re[b + 2] = y0r - y2r;
+      im[b + 2] = y0i - y2i;
+      re[b + 1] = y1r + y3i;
+      im[b + 1] = y1i - y3r;
+      re[b + 3] = y1r - y3i;
+      im[b + 3] = y1i + y3r;
     }
   }
 
@@ -234,8 +274,7 @@ export class RealFFT {
     offset = 0,
     window: Float64Array | null = null,
   ): void {
-    this.#load(x, offset, window);
-    this.half.butterflies(this.#re, this.#im);
+    this.half.butterflies(this.#re, this.#im, this.#load(x, offset, window));
     const m = this.n / 2;
     const zr = this.#re, zi = this.#im, c = this.#cos, s = this.#sin;
     outRe[0] = zr[0] + zi[0];
@@ -266,8 +305,7 @@ export class RealFFT {
     window: Float64Array | null = null,
     outOffset = 0,
   ): void {
-    this.#load(x, offset, window);
-    this.half.butterflies(this.#re, this.#im);
+    this.half.butterflies(this.#re, this.#im, this.#load(x, offset, window));
     const m = this.n / 2;
     const zr = this.#re, zi = this.#im, c = this.#cos, s = this.#sin;
     const dc = zr[0] + zi[0], ny = zr[0] - zi[0];

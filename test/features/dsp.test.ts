@@ -29,6 +29,10 @@ describe("FFT", () => {
       new RealFFT(n).forward(x, re, im);
       const power = new Float64Array(n / 2 + 1);
       new RealFFT(n).powerSpectrum(x, power);
+      // with a window (the STFT path, whose load is fused with the first butterflies)
+      const w = getWindow("hann", n);
+      const wPower = new Float64Array(n / 2 + 1);
+      new RealFFT(n).powerSpectrum(x, wPower, 0, w);
       for (let k = 0; k <= n / 2; k++) {
         let sr = 0, si = 0;
         for (let t = 0; t < n; t++) {
@@ -39,6 +43,13 @@ describe("FFT", () => {
         expect(Math.abs(re[k] - sr)).toBeLessThan(1e-11 * n);
         expect(Math.abs(im[k] - si)).toBeLessThan(1e-11 * n);
         expect(Math.abs(power[k] - (sr * sr + si * si))).toBeLessThan(1e-10 * n);
+        let wr = 0, wi = 0;
+        for (let t = 0; t < n; t++) {
+          const a = (-2 * Math.PI * ((k * t) % n)) / n;
+          wr += x[t] * w[t] * Math.cos(a);
+          wi += x[t] * w[t] * Math.sin(a);
+        }
+        expect(Math.abs(wPower[k] - (wr * wr + wi * wi))).toBeLessThan(1e-10 * n);
       }
     });
   }
