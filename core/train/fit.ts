@@ -180,17 +180,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
             return recTarget;
           });
 
-        const plateau =
-          s.scheduler === "plateau"
-            ? new ReduceLrOnPlateau({
-                factor: s.lr_factor,
-                patience: s.lr_patience,
-                minDelta: 1e-4,
-                cooldown: 0,
-                minLr: s.min_lr,
-                mode: s.monitor.endsWith("acc") ? "max" : "min",
-              })
-            : undefined;
+        let plateau: ReduceLrOnPlateau | undefined;
         let stopper: EarlyStopping | undefined;
         let monitor: string | undefined;
         let best: TF.Tensor[] | undefined;
@@ -222,7 +212,11 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
 
               monitor ??= effectiveMonitor(s.monitor, logs);
               const value = logs[monitor];
-              stopper ??= new EarlyStopping({ patience: s.early_stopping, minDelta: 0, mode: monitor.endsWith("acc") ? "max" : "min" });
+              const mode = monitor.endsWith("acc") ? "max" : "min";
+              stopper ??= new EarlyStopping({ patience: s.early_stopping, minDelta: 0, mode });
+              if (s.scheduler === "plateau") {
+                plateau ??= new ReduceLrOnPlateau({ factor: s.lr_factor, patience: s.lr_patience, minDelta: 1e-4, cooldown: 0, minLr: s.min_lr, mode });
+              }
               const step = stopper.step(epoch, value);
               if (step.improved) {
                 if (s.restore_best) {
