@@ -10,6 +10,7 @@
  *    and peak memory.
  */
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readNpySync } from "../core/npy.ts";
@@ -58,9 +59,10 @@ async function timeIt(reps: number, f: () => unknown, warmup = 6): Promise<numbe
 
 const signal: Signal = { y: readNpySync(join(REF, "synth/y.npy")).data as Float32Array, sr: 22050 };
 const reps = 15;
-console.log(`clip: 30 s synth, ${signal.y.length} samples at ${signal.sr} Hz; warm medians of ${reps} runs, one core\n`);
+console.log(`clip: 30 s synth, ${signal.y.length} samples at ${signal.sr} Hz; warm medians of ${reps} runs, one core`);
+console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores shared: numbers are only meaningful near 0)\n`);
 
-const all = await timeIt(reps, () => extractFeatures(signal, SET));
+const all = await timeIt(reps, () => extractFeatures(signal, SET), 12);
 const fft = await timeIt(reps, () => powerSpectrogram(signal.y, { nFft: 2048, hopLength: 512 }));
 const row = (label: string, s: number, extra = "") => console.log(`${label.padEnd(44)} ${(s * 1000).toFixed(1).padStart(7)} ms ${extra}`);
 row("clave: 417 set + mel + spectral stats", all, `(${(librosaAll / all).toFixed(2)}x faster than librosa; target >= 3x)`);
@@ -91,6 +93,7 @@ console.log("\nincremental cost inside one shared context (after the STFT):");
   for (const [name, ts] of times) row(`  + ${name}`, median(ts.slice(5)));
 }
 
+console.log(`\nload average: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 if (!process.argv.includes("--skip-dataset")) {
   const { benchDataset } = await import("./features-dataset.ts");
   await benchDataset();

@@ -172,7 +172,7 @@ export class ComplexFFT {
 }
 
 /** Real-input FFT of a fixed power-of-two size N >= 2, returning bins 0..N/2. */
-export class RealFFT {
+export class RealFFT implements RealPowerTransform {
   readonly n: number;
   readonly half: ComplexFFT;
   readonly #re: Float64Array;
@@ -324,4 +324,95 @@ export class RealFFT {
       out[o + j] = yr * yr + yi * yi;
     }
   }
+}
+
+/** What the STFT needs from a real FFT of size N: |X[k]|², k = 0..floor(N/2). */
+export interface RealPowerTransform {
+  readonly n: number;
+  powerSpectrum(
+    x: ArrayLike<number>,
+    out: Float64Array | Float32Array,
+    offset?: number,
+    window?: Float64Array | null,
+    outOffset?: number,
+  ): void;
+}
+
+/**
+ * Real FFT of any size N by Bluestein's chirp-z identity, nk = (n² + k² - (k - n)²) / 2:
+ *
+ *     X[k] = conj(w_k) · sum_n (x[n] conj(w_n)) w_{k-n},   w_j = exp(iπ j² / N)
+ *
+ * a convolution done with power-of-two FFTs of size M >= 2N - 1. Slower than `RealFFT` (two M-point
+ * transforms per call), for the n_fft values that are not powers of two.
+ */
+export class BluesteinRealFFT implements RealPowerTransform {
+  readonly n: number;
+  readonly #m: number;
+  readonly #fft: ComplexFFT;
+  readonly #wr: Float64Array;
+  readonly #wi: Float64Array;
+  readonly #br: Float64Array;
+  readonly #bi: Float64Array;
+  readonly #re: Float64Array;
+  readonly #im: Float64Array;
+
+  constructor(n: number) {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`BluesteinRealFFT: size ${n} must be a positive integer`);
+    this.n = n;
+    const m = nextPowerOfTwo(2 * n - 1);
+    this.#m = m;
+    this.#fft = new ComplexFFT(m);
+    this.#wr = new Float64Array(n);
+    this.#wi = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      // j² mod 2N keeps the angle exact for large j
+      const a = (Math.PI * ((j * j) % (2 * n))) / n;
+      this.#wr[j] = Math.cos(a);
+      this.#wi[j] = Math.sin(a);
+    }
+    this.#br = new Float64Array(m);
+    this.#bi = new Float64Array(m);
+    for (let j = 0; j < n; j++) {
+      this.#br[j] = this.#wr[j];
+      this.#bi[j] = this.#wi[j];
+      if (j > 0) {
+        this.#br[m - j] = this.#wr[j];
+        this.#bi[m - j] = this.#wi[j];
+      }
+    }
+    this.#fft.transform(this.#br, this.#bi);
+    this.#re = new Float64Array(m);
+    this.#im = new Float64Array(m);
+  }
+
+  powerSpectrum(x: ArrayLike<number>, out: Float64Array | Float32Array, offset = 0, window: Float64Array | null = null, outOffset = 0): void {
+    const { n } = this;
+    const m = this.#m;
+    const re = this.#re, im = this.#im, wr = this.#wr, wi = this.#wi;
+    re.fill(0);
+    im.fill(0);
+    for (let j = 0; j < n; j++) {
+      const i = offset + j;
+      const v = i >= 0 && i < x.length ? (window ? x[i] * window[j] : x[i]) : 0;
+      re[j] = v * wr[j];
+      im[j] = -v * wi[j];
+    }
+    this.#fft.transform(re, im);
+    const br = this.#br, bi = this.#bi;
+    for (let k = 0; k < m; k++) {
+      const ar = re[k], ai = im[k];
+      re[k] = ar * br[k] - ai * bi[k];
+      im[k] = ar * bi[k] + ai * br[k];
+    }
+    this.#fft.inverse(re, im);
+    // |conj(w_k) c_k| = |c_k|
+    const half = Math.floor(n / 2);
+    for (let k = 0; k <= half; k++) out[outOffset + k] = re[k] * re[k] + im[k] * im[k];
+  }
+}
+
+/** The fastest real power transform for size n: `RealFFT` for powers of two, Bluestein otherwise. */
+export function realPowerTransform(n: number): RealPowerTransform {
+  return isPowerOfTwo(n) && n >= 2 ? new RealFFT(n) : new BluesteinRealFFT(n);
 }

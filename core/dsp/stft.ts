@@ -8,9 +8,10 @@
  * 1 + floor(len(y) / hop) frames when centred, 1 + floor((len(y) - N) / hop) otherwise.
  *
  * Returns frame-major float32 matrices (what librosa's complex64 STFT gives for float32 input); the FFT
- * itself runs in float64.
+ * itself runs in float64. Any n_fft works; powers of two take the fast path (others use Bluestein's
+ * algorithm, several times slower).
  */
-import { RealFFT, isPowerOfTwo } from "./fft.ts";
+import { realPowerTransform } from "./fft.ts";
 import { pad, type PadMode } from "./pad.ts";
 import { frameMatrix, type FrameMatrix } from "./spectrogram.ts";
 import { getWindow, padCenter, type WindowName } from "./window.ts";
@@ -33,7 +34,7 @@ export function stftFrameCount(nSamples: number, nFft: number, hopLength: number
 }
 
 function checkOptions(y: Float32Array, o: StftOptions): void {
-  if (!isPowerOfTwo(o.nFft) || o.nFft < 2) throw new RangeError(`stft: n_fft=${o.nFft} must be a power of two >= 2`);
+  if (!Number.isInteger(o.nFft) || o.nFft < 2) throw new RangeError(`stft: n_fft=${o.nFft} must be an integer >= 2`);
   if (!Number.isInteger(o.hopLength) || o.hopLength < 1) throw new RangeError(`stft: hop_length=${o.hopLength} must be a positive integer`);
   const win = o.winLength ?? o.nFft;
   if (!Number.isInteger(win) || win < 1 || win > o.nFft) throw new RangeError(`stft: win_length=${win} must be in 1..n_fft`);
@@ -53,10 +54,10 @@ export function powerSpectrogram(y: Float32Array, o: StftOptions): FrameMatrix<F
   checkOptions(y, o);
   const { nFft, hopLength } = o;
   const center = o.center ?? true;
-  const nBins = nFft / 2 + 1;
+  const nBins = Math.floor(nFft / 2) + 1;
   const nFrames = stftFrameCount(y.length, nFft, hopLength, center);
   const out = new Float32Array(nFrames * nBins);
-  const fft = new RealFFT(nFft);
+  const fft = realPowerTransform(nFft); // power-of-two sizes are much faster
   const window = stftWindow(o);
   // Zero padding is implicit (the FFT loader reads out-of-range samples as 0); other modes copy.
   const half = Math.floor(nFft / 2);

@@ -9,7 +9,7 @@ import { WINDOW_NAMES } from "../dsp/window.ts";
 
 /** STFT params (`librosa.stft`). */
 export const stftShape = {
-  n_fft: z.number().int().min(2).default(2048).describe("FFT size in samples (a power of two)"),
+  n_fft: z.number().int().min(2).default(2048).describe("FFT size in samples (powers of two are fastest)"),
   hop_length: z.number().int().positive().default(512).describe("samples between successive frames"),
   win_length: z.number().int().positive().nullable().default(null).describe("window length in samples; null = n_fft"),
   window: z.enum(WINDOW_NAMES).default("hann").describe("analysis window (periodic, as scipy's get_window)"),
