@@ -61,7 +61,7 @@ export async function loadAudio(path: string, options: LoadOptions = {}): Promis
   const count = options.duration != null ? Math.trunc(options.duration * native) : total - start;
   const end = Math.min(total, start + count);
   let channels = decoded.channels;
-  if (start > 0 || end < total) channels = channels.map((c) => c.subarray(start, end));
+  if (start > 0 || end < total) channels = channels.map((c) => c.slice(start, end));
   const rate = target ?? native;
   // Decoded with `mono`, the one channel already is the mean.
   const rows = mono && channels.length > 1 ? [toMono(channels)] : channels;

@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { AudioDecodeError, decodeFile, loadAudio, type DecodedAudio } from "../../core/audio/index.ts";
+import { resetFfmpegLookup } from "../../core/audio/ffmpeg.ts";
 import { tempDir } from "../helpers.ts";
 import { FORMATS, HAVE_FFMPEG, correlation, makeFixtures, maxAbsDiff } from "./fixtures.ts";
 
@@ -104,4 +105,22 @@ describe.skipIf(!HAVE_FFMPEG)("formats", () => {
       expect(maxAbsDiff(x.channels[0], source.channels[0])).toBe(0);
     }
   }, 60_000);
+
+  test("auto uses ffmpeg when there is one, the npm decoders when CLAVE_FFMPEG=none hides it", async () => {
+    expect((await decodeFile(files["a.mp3"], "auto")).decoder).toBe("ffmpeg");
+    expect((await decodeFile(files["s16.wav"], "auto")).decoder).toBe("builtin");
+    const saved = process.env.CLAVE_FFMPEG;
+    process.env.CLAVE_FFMPEG = "none";
+    resetFfmpegLookup();
+    try {
+      expect((await decodeFile(files["a.mp3"], "auto")).decoder).toBe("npm");
+      const forced = await decodeFile(files["a.mp3"], "ffmpeg").catch((e: unknown) => e);
+      expect(forced).toBeInstanceOf(AudioDecodeError);
+      expect((forced as AudioDecodeError).reason).toMatch(/ffmpeg is not installed/);
+    } finally {
+      if (saved === undefined) delete process.env.CLAVE_FFMPEG;
+      else process.env.CLAVE_FFMPEG = saved;
+      resetFfmpegLookup();
+    }
+  });
 });
