@@ -6,7 +6,7 @@
  * a progress bar; resumable (the cache); failures listed at the end.
  */
 import { homedir } from "node:os";
-import { basename, dirname, extname, join, relative, resolve } from "node:path";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { loadAudio } from "../audio/load.ts";
 import { resolvePluginSpecifier } from "../config.ts";
@@ -225,11 +225,12 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
       );
       bar.stop();
       const byId = new Map<string, ClipOutcome>(result.outcomes.map((o) => [o.id, o]));
+      const store = new FeatureCache(out);
       const index = rows
         .filter((r) => byId.has(r.id))
         .map((r) => {
           const o = byId.get(r.id)!;
-          const files = Object.fromEntries(specs.map((s) => [s.as, relative(out, o.files[s.as])]));
+          const files = Object.fromEntries(specs.map((s) => [s.as, relative(out, store.path(o.hash, s.plugin, s.params, sr)).split(sep).join("/")]));
           return { id: r.id, label: r.label, split: r.split, hash: o.hash, ...files };
         });
       const header = ["id", "label", "split", "hash", ...specs.map((s) => s.as)];

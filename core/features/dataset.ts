@@ -38,8 +38,6 @@ export interface ClipOutcome {
   /** Features read back from the cache / computed. */
   readonly cached: number;
   readonly computed: number;
-  /** Cache file of each feature, by output name. */
-  readonly files: Readonly<Record<string, string>>;
   /** Aggregate rows (when asked for). */
   readonly aggregates?: Record<string, number>[];
   readonly samples: number;

@@ -74,8 +74,6 @@ async function processClip(
       arrays.set(r.name, r.array);
     }
   }
-  const files: Record<string, string> = {};
-  for (const f of features) files[f.as] = cache.path(hash, f.plugin.name, f.params, data.sr);
   const aggregates = data.aggregate ? aggregateFeatures(arrays, data.aggregate) : undefined;
-  return { id: job.id, path: job.path, hash, cached: features.length - computed, computed, files, aggregates, samples };
+  return { id: job.id, path: job.path, hash, cached: features.length - computed, computed, aggregates, samples };
 }
