@@ -3,6 +3,8 @@
  * or runs slowly (so training is many times slower than it needs to be). Each replaces the kernel of
  * the same name for the `wasm` backend only; every other backend keeps its own.
  * `registerClaveKernels(tf)` is idempotent and `unregisterClaveKernels(tf)` restores the stock set.
+ * With the fused LSTM kernels registered, tfjs-layers' LSTM layers run through them on wasm
+ * (lstm-layer.ts; other backends and unsupported configurations keep the stock layer code).
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { batchMatMul } from "./batch-matmul.ts";
@@ -11,6 +13,8 @@ import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
 import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
+import { installFusedLstm } from "./lstm-layer.ts";
+import { LSTM_SEQUENCE, lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
@@ -33,6 +37,8 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   splitV,
   identity,
   cast,
+  lstmSequenceKernel,
+  lstmSequenceGradKernel,
 ];
 
 const BACKEND = "wasm";
@@ -83,6 +89,10 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
         ...(current?.disposeFunc ? { disposeFunc: current.disposeFunc } : {}),
       });
     }
+  }
+  if (tf.getKernel(LSTM_SEQUENCE, BACKEND) !== undefined) {
+    registerLstmGradient(tf);
+    installFusedLstm(tf);
   }
   return activeClaveKernels(tf);
 }

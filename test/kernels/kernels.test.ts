@@ -309,6 +309,97 @@ describe("Identity and Cast", () => {
   });
 });
 
+describe("fused LSTM sequence", () => {
+  interface Case {
+    units: number;
+    returnSequences: boolean;
+    goBackwards?: boolean;
+    recurrentActivation?: "sigmoid" | "hardSigmoid";
+    useBias?: boolean;
+    masked?: boolean;
+    bidirectional?: boolean;
+  }
+  /** Output and gradients (x, then every weight) of sum(out · w) through an LSTM built from seeds. */
+  const run = (c: Case, x: Float32Array, shape: [number, number, number], w: Float32Array) => () => {
+    const I = tf.initializers;
+    const lstm = () =>
+      tf.layers.lstm({
+        units: c.units,
+        returnSequences: c.returnSequences,
+        goBackwards: c.goBackwards ?? false,
+        recurrentActivation: c.recurrentActivation ?? "hardSigmoid",
+        useBias: c.useBias ?? true,
+        kernelInitializer: I.glorotUniform({ seed: 1 }),
+        recurrentInitializer: I.glorotUniform({ seed: 2 }),
+        biasInitializer: I.randomNormal({ seed: 3, stddev: 0.5 }),
+      });
+    const layer = c.bidirectional ? tf.layers.bidirectional({ layer: lstm() as tf.RNN, mergeMode: "concat" }) : lstm();
+    const xv = tf.variable(tf.tensor3d(x, shape));
+    // Samples end after 0, 3, 5 ... steps (masked = all-zero frames, as clave's lstm pads).
+    const mask = c.masked ? tf.tensor2d(Array.from({ length: shape[0] * shape[1] }, (_, k) => ((k % shape[1]) < ((3 * Math.floor(k / shape[1]) + 2) % (shape[1] + 1)) ? 1 : 0)), [shape[0], shape[1]]) : undefined;
+    const out = layer.apply(xv, mask ? { mask } : {}) as tf.Tensor;
+    const weights = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+    const { grads } = tf.variableGrads(() => (layer.apply(xv, mask ? { mask } : {}) as tf.Tensor).mul(tf.tensor(w, out.shape)).sum() as tf.Scalar, [xv, ...weights]);
+    return [out, grads[xv.name], ...weights.map((v) => grads[v.name])];
+  };
+  const cases: Case[] = [
+    { units: 5, returnSequences: true },
+    { units: 5, returnSequences: false, recurrentActivation: "sigmoid" },
+    { units: 4, returnSequences: true, goBackwards: true, masked: true },
+    { units: 6, returnSequences: false, masked: true, recurrentActivation: "sigmoid", useBias: false },
+    { units: 3, returnSequences: true, bidirectional: true, masked: true, recurrentActivation: "sigmoid" },
+  ];
+  for (const c of cases) {
+    test(`matches tfjs-layers' own LSTM on cpu: ${JSON.stringify(c)}`, async () => {
+      const shape: [number, number, number] = [4, 7, 3];
+      const x = randn(shape);
+      const outShape = [4, ...(c.returnSequences ? [7] : []), c.units * (c.bidirectional ? 2 : 1)];
+      const w = randn(outShape);
+      await expectSameAsCpu(run(c, x, shape, w), 2e-4);
+    });
+  }
+
+  test("is what runs on wasm (and unregistering falls back to the stock layer code)", async () => {
+    await tf.setBackend("wasm");
+    const calls = { n: 0 };
+    const kernel = tf.getKernel("ClaveLstmSequence", "wasm");
+    expect(kernel).toBeDefined();
+    const original = kernel!.kernelFunc;
+    tf.unregisterKernel("ClaveLstmSequence", "wasm");
+    tf.registerKernel({ ...kernel!, kernelFunc: (a) => (calls.n++, original(a)) });
+    try {
+      tf.tidy(() => tf.layers.lstm({ units: 2 }).apply(tf.ones([1, 3, 2])));
+      expect(calls.n).toBe(1);
+    } finally {
+      tf.unregisterKernel("ClaveLstmSequence", "wasm");
+      tf.registerKernel(kernel!);
+    }
+    unregisterClaveKernels(tf);
+    const stock = tf.tidy(() => (tf.layers.lstm({ units: 2, kernelInitializer: "ones", recurrentInitializer: "ones" }).apply(tf.ones([1, 3, 2])) as tf.Tensor).dataSync());
+    registerClaveKernels(tf);
+    const fused = tf.tidy(() => (tf.layers.lstm({ units: 2, kernelInitializer: "ones", recurrentInitializer: "ones" }).apply(tf.ones([1, 3, 2])) as tf.Tensor).dataSync());
+    expect(Array.from(fused).map((v) => v.toFixed(5))).toEqual(Array.from(stock).map((v) => v.toFixed(5)));
+  });
+
+  test("dropout in training draws masks and still trains; without training it is the plain LSTM", async () => {
+    await tf.setBackend("wasm");
+    const make = () => tf.layers.lstm({ units: 4, dropout: 0.3, recurrentDropout: 0.3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
+    const x = tf.tensor3d(randn([3, 5, 2]), [3, 5, 2]);
+    const layer = make();
+    const inference = (layer.apply(x) as tf.Tensor).dataSync();
+    const trained = (layer.apply(x, { training: true }) as tf.Tensor).dataSync();
+    expect(Array.from(trained)).not.toEqual(Array.from(inference));
+    const weights = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+    const { grads } = tf.variableGrads(() => (layer.apply(x, { training: true }) as tf.Tensor).square().sum() as tf.Scalar, weights);
+    for (const v of weights) expect(Array.from(grads[v.name].dataSync()).every(Number.isFinite)).toBe(true);
+    await tf.setBackend("cpu");
+    const plain = make();
+    const reference = (plain.apply(tf.tensor3d(x.dataSync(), [3, 5, 2])) as tf.Tensor).dataSync();
+    for (let i = 0; i < reference.length; i++) expect(Math.abs(inference[i] - reference[i])).toBeLessThan(1e-5);
+    await tf.setBackend("wasm");
+  });
+});
+
 describe("training on wasm", () => {
   test("a small conv2d + conv1d + batch-norm model fits and its loss goes down", async () => {
     await tf.setBackend("wasm");
