@@ -4,6 +4,9 @@
  * `node-gpu | node | wasm | cpu`. tfjs-node and tfjs-node-gpu are optional dependencies: any error
  * loading them falls through to the next candidate, and the reason is kept for `clave doctor`.
  */
+import { existsSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { BackendError } from "./errors.ts";
 import { registerClaveKernels } from "./kernels/index.ts";
@@ -28,9 +31,27 @@ export interface BackendInfo {
 
 type Tf = typeof TF;
 
+/**
+ * Import a tfjs-node package only when its native binding was installed. Where npm skipped or failed
+ * its install script the JavaScript is there without its `tfjs_binding.node` under `lib/napi-v<N>`, and importing it
+ * would register ~150 kernels for a backend that can never start (and print a warning for each).
+ */
+async function loadNative(name: string): Promise<unknown> {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve(`${name}/package.json`));
+  } catch {
+    throw new Error(`${name} is not installed`);
+  }
+  const lib = join(dir, "lib");
+  const bound = existsSync(lib) && readdirSync(lib).some((d) => d.startsWith("napi-v") && existsSync(join(lib, d, "tfjs_binding.node")));
+  if (!bound) throw new Error(`${name} is installed without its native binding (its install script did not run or failed)`);
+  return import(name);
+}
+
 const CANDIDATES: Record<BackendChoice, { tfName: string; load: () => Promise<unknown> }> = {
-  "node-gpu": { tfName: "tensorflow", load: () => import("@tensorflow/tfjs-node-gpu" as string) },
-  node: { tfName: "tensorflow", load: () => import("@tensorflow/tfjs-node" as string) },
+  "node-gpu": { tfName: "tensorflow", load: () => loadNative("@tensorflow/tfjs-node-gpu") },
+  node: { tfName: "tensorflow", load: () => loadNative("@tensorflow/tfjs-node") },
   wasm: { tfName: "wasm", load: () => import("@tensorflow/tfjs-backend-wasm") },
   cpu: { tfName: "cpu", load: async () => undefined },
 };

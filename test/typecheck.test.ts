@@ -11,4 +11,4 @@ test("the sources, tests and benchmarks type-check under strict TypeScript", () 
   });
   expect(result.stdout + result.stderr).toBe("");
   expect(result.status).toBe(0);
-});
+}, 300_000);

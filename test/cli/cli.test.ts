@@ -32,7 +32,7 @@ describe("clave plugins", () => {
     expect(names).toEqual(expect.arrayContaining(["source:folder", "feature:rms", "model:mlp"]));
     for (const p of plugins) expect(Array.isArray(p.params)).toBe(true);
     expect(plugins.find((p) => p.name === "mlp")!.params.map((p) => p.name)).toContain("hidden_units");
-  });
+  }, 120_000);
 
   test("--kind filters, and a bad kind is a usage error (exit 2)", () => {
     const models = JSON.parse(runClave(["plugins", "--kind", "model", "--json"]).stdout) as { kind: string }[];
@@ -41,7 +41,7 @@ describe("clave plugins", () => {
     const bad = runClave(["plugins", "--kind", "filters"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--kind filters: expected one of source, feature, model");
-  });
+  }, 120_000);
 
   test("a plugin file given with --plugin is listed and runs", () => {
     const { code, stdout } = runClave(["--plugin", join(dir, "loudest.ts"), "plugins", "--json", "--kind", "feature"]);
@@ -51,7 +51,7 @@ describe("clave plugins", () => {
     )!;
     expect(loudest.origin).toBe(join(dir, "loudest.ts"));
     expect(loudest.params).toEqual([{ name: "scale", type: "number", required: false, default: 1, description: "multiplier" }] as never);
-  });
+  }, 120_000);
 
   test("a malformed plugin is refused with its file and what is wrong (exit 1)", () => {
     const broken = runClave(["--plugin", join(dir, "broken.ts"), "plugins"]);
@@ -63,7 +63,7 @@ describe("clave plugins", () => {
     const missing = runClave(["--plugin", join(dir, "nope.ts"), "plugins"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(dir, "nope.ts")}: plugin file not found`);
-  });
+  }, 120_000);
 });
 
 describe("clave usage", () => {
@@ -76,12 +76,12 @@ describe("clave usage", () => {
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: clave ${command}`);
     }
-  });
+  }, 120_000);
 
   test("an unknown command or option exits 2", () => {
     expect(runClave(["frobnicate"]).code).toBe(2);
     expect(runClave(["plugins", "--frob"]).code).toBe(2);
-  });
+  }, 120_000);
 });
 
 describe("clave doctor", () => {
@@ -97,7 +97,7 @@ describe("clave doctor", () => {
     if (report.backend.choice === "wasm") expect(report.backend.tfBackend).toBe("wasm");
     expect(report.tools.map((t) => t.name)).toEqual(["ffmpeg", "yt-dlp", "jupyter", "tslab"]);
     for (const tool of report.tools) expect(tool.install.length).toBeGreaterThan(0);
-  });
+  }, 120_000);
 
   test("CLAVE_BACKEND forces a backend, and an unknown one fails clearly", () => {
     const cpu = JSON.parse(runClave(["doctor", "--json"], { env: { CLAVE_BACKEND: "cpu" } }).stdout) as { backend: { choice: string; tfBackend: string } };
@@ -105,5 +105,5 @@ describe("clave doctor", () => {
     const bad = runClave(["doctor"], { env: { CLAVE_BACKEND: "tpu" } });
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain("CLAVE_BACKEND=tpu: expected one of node-gpu, node, wasm, cpu");
-  });
+  }, 120_000);
 });

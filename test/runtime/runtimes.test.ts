@@ -25,13 +25,13 @@ function lastJsonLine(stdout: string): string[] {
 beforeAll(() => {
   // The Node and notebook checks run the build, so build it from the current sources.
   run(process.execPath, ["scripts/build.ts"]);
-});
+}, 120_000);
 
 describe("runtimes list the plugins", () => {
   test("Bun, from the TypeScript sources", async () => {
     const registry = await createRegistry({ config: false });
     expect(registry.describe().map((p) => `${p.kind}:${p.name}`)).toEqual(expect.arrayContaining(EXPECTED));
-  });
+  }, 300_000);
 
   test("Node 20, ESM import of the build", () => {
     const script = `import { createRegistry } from "clave";
@@ -41,18 +41,18 @@ console.log(process.versions.node.split(".")[0], JSON.stringify(r.describe().map
     const [major, json] = [out.slice(0, out.indexOf(" ")), out.slice(out.indexOf(" ") + 1)];
     expect(Number(major)).toBeGreaterThanOrEqual(20);
     expect(JSON.parse(json)).toEqual(expect.arrayContaining(EXPECTED));
-  });
+  }, 300_000);
 
   test("Node 20, CommonJS require of the build (what tslab compiles cells to)", () => {
     const script = `const { createRegistry } = require("clave");
 createRegistry({ config: false }).then((r) => console.log(JSON.stringify(r.describe().map((p) => p.kind + ":" + p.name))));`;
     expect(lastJsonLine(run("node", ["-e", script]))).toEqual(expect.arrayContaining(EXPECTED));
-  });
+  }, 300_000);
 
   test("Deno, from the TypeScript sources", () => {
     const deno = join(ROOT, "node_modules", ".bin", "deno");
     expect(lastJsonLine(run(deno, ["run", "-A", "test/runtime/list-plugins.ts"]))).toEqual(expect.arrayContaining(EXPECTED));
-  });
+  }, 300_000);
 
   test("a notebook, executed headless on the tslab kernel", () => {
     const prefix = tempDir("clave-jupyter-");
@@ -69,5 +69,5 @@ createRegistry({ config: false }).then((r) => console.log(JSON.stringify(r.descr
     expect(outputs.some((o) => o.output_type === "error")).toBe(false);
     const text = outputs.flatMap((o) => o.text ?? []).join("");
     for (const name of EXPECTED) expect(text).toContain(name);
-  });
+  }, 300_000);
 });
