@@ -16,9 +16,12 @@ import { identity } from "./identity.ts";
 import { installFusedLstm } from "./lstm-layer.ts";
 import { LSTM_SEQUENCE, lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
+import { notEqual } from "./not-equal.ts";
+import { reverse } from "./reverse.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
 import { sum } from "./sum.ts";
+import { tile } from "./tile.ts";
 import { unpack } from "./unpack.ts";
 import type { ClaveKernel, Tf, WasmKernelFunc } from "./wasm.ts";
 
@@ -32,6 +35,9 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   maxPoolGrad,
   sum,
   gatherV2,
+  tile,
+  reverse,
+  notEqual,
   slice,
   unpack,
   splitV,

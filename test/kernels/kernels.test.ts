@@ -294,6 +294,42 @@ describe("GatherV2", () => {
   });
 });
 
+describe("Tile, Reverse, NotEqual", () => {
+  test("tile by ones and repeats on each axis, ranks 1–4, float32 and int32", async () => {
+    const specs: [number[], number[]][] = [
+      [[5], [3]],
+      [[2, 3], [2, 1]],
+      [[1, 1, 1, 20], [2, 3, 4, 1]],
+      [[3, 1, 2], [1, 4, 17]],
+      [[2, 3, 4, 5], [2, 2, 1, 3]],
+    ];
+    for (const [shape, reps] of specs) {
+      const x = randn(shape);
+      await expectSameAsCpu(() => {
+        const t = tf.tensor(x, shape);
+        return [tf.tile(t, reps), tf.tile(t.mul(10).toInt(), reps).toFloat()];
+      });
+    }
+  });
+
+  test("reverse along every subset of axes", async () => {
+    const shape = [3, 4, 20];
+    const x = randn(shape);
+    for (const dims of [[0], [1], [2], [0, 1], [1, 2], [0, 1, 2], [-1]]) await expectSameAsCpu(() => tf.reverse(tf.tensor(x, shape), dims));
+    await expectSameAsCpu(() => tf.reverse(tf.tensor(x.subarray(0, 7), [7]), 0));
+  });
+
+  test("notEqual against a scalar, a same-shaped tensor and a broadcast row", async () => {
+    const shape = [4, 6];
+    const x = randn(shape).map((v) => Math.round(v));
+    const y = randn(shape).map((v) => Math.round(v));
+    await expectSameAsCpu(() => {
+      const a = tf.tensor(x, shape);
+      return [tf.notEqual(a, 0), tf.notEqual(tf.scalar(1), a), tf.notEqual(a, tf.tensor(y, shape)), tf.notEqual(a, tf.tensor(y.subarray(0, 6), [6]))].map((t) => t.toFloat());
+    });
+  });
+});
+
 describe("Identity and Cast", () => {
   test("share data without leaking: values equal cpu and every tensor is freed", async () => {
     const x = randn([5, 6]);
@@ -368,7 +404,7 @@ describe("fused LSTM sequence", () => {
     tf.unregisterKernel("ClaveLstmSequence", "wasm");
     tf.registerKernel({ ...kernel!, kernelFunc: (a) => (calls.n++, original(a)) });
     try {
-      tf.tidy(() => tf.layers.lstm({ units: 2 }).apply(tf.ones([1, 3, 2])));
+      tf.tidy(() => tf.layers.lstm({ units: 2 }).apply(tf.ones([1, 3, 2])) as tf.Tensor);
       expect(calls.n).toBe(1);
     } finally {
       tf.unregisterKernel("ClaveLstmSequence", "wasm");
