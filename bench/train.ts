@@ -11,6 +11,8 @@
  * Each run is `--epochs` epochs (stock: 2) of `--steps` batches; the first epoch is warm-up, the rate
  * is the best later epoch. PyTorch (Debian's /usr/bin/python3, one thread, OPENBLAS/OMP/MKL_NUM_THREADS=1) trains
  * the twin network in bench/train_torch.py (best of `--steps` steps after one warm-up step).
+ * Both sides are timed in process CPU time (one thread each), so that other work on a shared
+ * machine inflates neither; cache and memory-bandwidth contention still can.
  * Options: --steps N (batches per epoch, default 3; 10x for the small dense networks), --epochs N
  * (default 3), --no-stock, --no-torch, --profile (time every wasm kernel of the clave runs).
  */
@@ -105,13 +107,18 @@ async function tfjsStep(arch: Arch, epochs: number): Promise<{ ms: number; param
   const model = (await plugin.build({ inputShape: arch.input, nClasses: CLASSES, seed: 1 }, resolveParams(plugin, values))) as {
     network: { countParams(): number; dispose(): void };
   };
-  const stamps = [performance.now()];
+  // Process CPU time, not wall time: the machine is shared, and one thread's CPU time is what it costs.
+  const cpuMs = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const stamps = [cpuMs()];
   await plugin.fit(model, { x: ndarray(x, [n, ...arch.input]), y }, {
     epochs: arch.name === "autoencoder" ? 0 : epochs,
     seed: 1,
     progress: false,
     onEpoch: () => {
-      stamps.push(performance.now());
+      stamps.push(cpuMs());
     },
   });
   const times = stamps.slice(1).map((t, i) => t - stamps[i]);
@@ -191,7 +198,7 @@ const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.i
 console.log(
   `tfjs ${info.tfjsVersion} wasm (SIMD ${info.simd}, ${info.threads} thread); clave kernels: ${CLAVE_KERNELS.map((k) => k.kernelName).join(", ")}`,
 );
-console.log(`tfjs: ${epochs} epochs of ${steps} batches, best epoch after the first; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+console.log(`tfjs: ${epochs} epochs of ${steps} batches, best epoch after the first; CPU time; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
 
 const torch = flags.has("--no-torch") ? new Map<string, TorchResult>() : torchSteps();
 const rows: string[][] = [];

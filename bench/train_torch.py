@@ -1,4 +1,4 @@
-"""PyTorch twins of bench/train.ts's architectures: training samples/s on one CPU thread.
+"""PyTorch twins of bench/train.ts's architectures: training samples/s on one CPU thread (process CPU time).
 
 Run by bench/train.ts with Debian's /usr/bin/python3 (torch, numpy) and
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; prints one JSON line per architecture.
@@ -230,9 +230,9 @@ def main():
             step()
         times = []
         for _ in range(spec["steps"]):
-            t0 = time.perf_counter()
+            t0 = time.process_time()
             step()
-            times.append(time.perf_counter() - t0)
+            times.append(time.process_time() - t0)
         params = sum(p.numel() for p in model.parameters())
         times.sort()
         print(json.dumps({"name": spec["name"], "min_ms": 1000 * times[0], "median_ms": 1000 * times[len(times) // 2], "params": params}), flush=True)
