@@ -11,6 +11,7 @@ import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
 import { registerPlugins } from "./plugins.ts";
+import { registerRun } from "./run.ts";
 import { registerTrain } from "./train.ts";
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDataset(program);
   registerFeatures(program);
   registerTrain(program);
+  registerRun(program);
   return program;
 }
 

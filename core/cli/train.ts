@@ -117,7 +117,7 @@ function reportProblems(problems: readonly { path: string; reason: string }[]): 
   if (problems.length > 0) process.stderr.write(`clave: ${problems.length} track(s) left out\n`);
 }
 
-interface TrainFlags {
+export interface TrainFlags {
   model: string;
   features: string;
   dataset: string;
@@ -145,7 +145,8 @@ async function checkPairing(model: ModelPlugin, params: Record<string, unknown>,
   }
 }
 
-async function train(o: TrainFlags): Promise<void> {
+/** `clave train` with its flags parsed: train, evaluate, print, record the run. */
+export async function train(o: TrainFlags): Promise<void> {
   const registry = await cliRegistry();
   const model = registry.model(o.model);
   const featureSpecName = o.features;

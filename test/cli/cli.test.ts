@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, runClave, tempDir } from "../helpers.ts";
+import { readNpy } from "../../index.ts";
+import { CC_AUDIO, ROOT, runClave, tempDir } from "../helpers.ts";
 
 const dir = tempDir();
 const indexTs = JSON.stringify(join(ROOT, "index.ts"));
@@ -43,7 +44,7 @@ describe("clave plugins", () => {
     expect(bad.stderr).toContain("--kind filters: expected one of source, feature, model");
   }, 120_000);
 
-  test("a plugin file given with --plugin is listed and runs", () => {
+  test("a plugin file given with --plugin is listed and runs", async () => {
     const { code, stdout } = runClave(["--plugin", join(dir, "loudest.ts"), "plugins", "--json", "--kind", "feature"]);
     expect(code).toBe(0);
     const loudest = (JSON.parse(stdout) as { name: string; origin: string; params: { name: string; default: unknown }[] }[]).find(
@@ -51,6 +52,20 @@ describe("clave plugins", () => {
     )!;
     expect(loudest.origin).toBe(join(dir, "loudest.ts"));
     expect(loudest.params).toEqual([{ name: "scale", type: "number", required: false, default: 1, description: "multiplier" }] as never);
+
+    // ... and runs: extracted from a real recording, with a param from the command line.
+    const out = join(dir, "out");
+    const clip = join(CC_AUDIO, "sorohanro_-_solo-trumpet-06.hq.ogg");
+    const extracted = runClave(["--plugin", join(dir, "loudest.ts"), "features", "extract", clip, "--features", "loudest,rms", "--param", "loudest.scale=2", "--out", out, "--no-cache"]);
+    expect(extracted.stderr).toBe("");
+    expect(extracted.code).toBe(0);
+    const loud = await readNpy(join(out, "loudest.npy"));
+    const rms = await readNpy(join(out, "rms.npy"));
+    expect(loud.shape).toEqual([1]);
+    expect(rms.shape[0]).toBe(1);
+    // Twice the peak is above the loudest frame's RMS and below 2 (samples are within [-1, 1)).
+    expect(loud.data[0]).toBeGreaterThan(Math.max(...(rms.data as Float32Array)));
+    expect(loud.data[0]).toBeLessThanOrEqual(2);
   }, 120_000);
 
   test("a malformed plugin is refused with its file and what is wrong (exit 1)", () => {
