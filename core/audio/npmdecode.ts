@@ -1,7 +1,7 @@
 /**
  * The pure-npm decoding path: WAV and `.au` by clave's own readers, MP3 by mpg123 (wasm), FLAC and
  * Ogg FLAC by libFLAC (wasm), Ogg Vorbis by libvorbis (wasm), Opus (Ogg or WebM, demuxed here) by
- * libopus (wasm), M4A/AAC by FAAD2 (wasm, the optional GPL-2.0 package `@audio/decode-aac`). AIFF and
+ * libopus (wasm), M4A/AAC by FAAD2 (wasm, the GPL-2.0 package `@audio/decode-aac`, used when the user installs it). AIFF and
  * WebM/Vorbis are read only through ffmpeg. Each decoder is imported when first needed.
  */
 import { AudioDecodeError } from "../errors.ts";
@@ -203,11 +203,11 @@ async function decodeWebm(bytes: Uint8Array, path: string, mono: boolean): Promi
 async function decodeAac(bytes: Uint8Array, path: string, format: string, mono: boolean): Promise<DecodedAudio> {
   let decode: (src: Uint8Array) => Promise<{ channelData: Float32Array[]; sampleRate: number }>;
   try {
-    decode = (await import("@audio/decode-aac")).default;
+    decode = ((await import("@audio/decode-aac" as string)) as { default: typeof decode }).default;
   } catch (error) {
     throw new AudioDecodeError(
       path,
-      "M4A/AAC on the npm path needs the optional package @audio/decode-aac (GPL-2.0), which is not installed; install it or ffmpeg",
+      "M4A/AAC without ffmpeg needs @audio/decode-aac, which clave does not install for its GPL-2.0 licence: `npm install @audio/decode-aac`, or install ffmpeg",
       { cause: error },
     );
   }
