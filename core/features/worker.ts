@@ -4,7 +4,10 @@
  * manifest gave the hash), read what the cache already holds, decode and extract only if something is
  * missing, store, reply with a small summary (and aggregates when asked), and let the clip go.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
+import { writeFileAtomic } from "../fsutil.ts";
 import { loadAudio } from "../audio/load.ts";
 import { hashFile } from "../dataset/hash.ts";
 import { importPlugins } from "../config.ts";
@@ -63,11 +66,20 @@ async function processClip(
     if (hit) arrays.set(f.as, hit);
     else missing = true;
   }
+  // The decoded length (GTZAN's `length` column) is kept beside the features, for runs that decode nothing.
+  const lengthFile = join(data.cacheDir, hash.slice(0, 2), hash, `length-${data.sr}.json`);
   let samples = 0;
   let computed = 0;
-  if (missing) {
+  if (!missing) {
+    try {
+      samples = (JSON.parse(await readFile(lengthFile, "utf8")) as { samples: number }).samples;
+    } catch {
+      samples = 0;
+    }
+  } else {
     const signal = await loadAudio(job.path, { sr: data.sr });
     samples = signal.y.length;
+    await writeFileAtomic(lengthFile, JSON.stringify({ samples, sr: data.sr }));
     const results = await extractFeatures(signal, features, { cache, audioHash: hash, source: job.path });
     for (const r of results) {
       if (!r.cached) computed++;
