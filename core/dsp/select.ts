@@ -84,38 +84,48 @@ export function extremeSums(
     sums[1] = mx;
     return 1;
   }
-  // low: ascending, the q smallest so far; high: ascending, the q largest so far.
-  for (let i = 0; i < q; i++) {
-    const v = x[from + i];
-    let j = i - 1;
-    while (j >= 0 && low[j] > v) {
-      low[j + 1] = low[j];
-      j--;
-    }
-    low[j + 1] = v;
-    high[j + 1] = v;
-  }
-  for (let i = 0; i < q; i++) high[i] = low[i];
-  let lowTop = low[q - 1], highBottom = high[0];
-  for (let i = from + q; i < to; i++) {
-    const v = x[i];
-    if (v < lowTop) {
-      let j = q - 2;
-      while (j >= 0 && low[j] > v) {
-        low[j + 1] = low[j];
-        j--;
+  // low: ascending, the q smallest so far; high: ascending, the q largest so far. Spectra slope, so a
+  // band read in order would displace a buffer entry at nearly every bin: read it with a stride, so
+  // the first values sample the whole band and the buffers are close to final after a few.
+  const stride = n > 256 ? 16 : 1;
+  let filled = 0;
+  let lowTop = 0, highBottom = 0;
+  for (let r = 0; r < stride; r++) {
+    for (let i = from + r; i < to; i += stride) {
+      const v = x[i];
+      if (filled < q) {
+        let j = filled - 1;
+        while (j >= 0 && low[j] > v) {
+          low[j + 1] = low[j];
+          high[j + 1] = high[j];
+          j--;
+        }
+        low[j + 1] = v;
+        high[j + 1] = v;
+        if (++filled === q) {
+          lowTop = low[q - 1];
+          highBottom = high[0];
+        }
+        continue;
       }
-      low[j + 1] = v;
-      lowTop = low[q - 1];
-    }
-    if (v > highBottom) {
-      let j = 1;
-      while (j < q && high[j] < v) {
-        high[j - 1] = high[j];
-        j++;
+      if (v < lowTop) {
+        let j = q - 2;
+        while (j >= 0 && low[j] > v) {
+          low[j + 1] = low[j];
+          j--;
+        }
+        low[j + 1] = v;
+        lowTop = low[q - 1];
       }
-      high[j - 1] = v;
-      highBottom = high[0];
+      if (v > highBottom) {
+        let j = 1;
+        while (j < q && high[j] < v) {
+          high[j - 1] = high[j];
+          j++;
+        }
+        high[j - 1] = v;
+        highBottom = high[0];
+      }
     }
   }
   let sl = 0, sh = 0;
