@@ -3,8 +3,8 @@
  * or runs slowly (so training is many times slower than it needs to be). Each replaces the kernel of
  * the same name for the `wasm` backend only; every other backend keeps its own.
  * `registerClaveKernels(tf)` is idempotent and `unregisterClaveKernels(tf)` restores the stock set.
- * With the fused LSTM kernels registered, tfjs-layers' LSTM layers run through them on wasm
- * (lstm-layer.ts; other backends and unsupported configurations keep the stock layer code).
+ * With the fused RNN kernels registered, tfjs-layers' LSTM and GRU layers run through them on wasm
+ * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code).
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { batchMatMul } from "./batch-matmul.ts";
@@ -13,11 +13,12 @@ import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
 import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
-import { installFusedLstm } from "./lstm-layer.ts";
-import { LSTM_SEQUENCE, lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
+import { gruSequenceGradKernel, gruSequenceKernel, registerGruGradient } from "./gru.ts";
+import { lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
 import { notEqual } from "./not-equal.ts";
 import { reverse } from "./reverse.ts";
+import { installFusedRnns } from "./rnn-layer.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
 import { sum } from "./sum.ts";
@@ -45,6 +46,8 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   cast,
   lstmSequenceKernel,
   lstmSequenceGradKernel,
+  gruSequenceKernel,
+  gruSequenceGradKernel,
 ];
 
 const BACKEND = "wasm";
@@ -96,10 +99,11 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
       });
     }
   }
-  if (tf.getKernel(LSTM_SEQUENCE, BACKEND) !== undefined) {
-    registerLstmGradient(tf);
-    installFusedLstm(tf);
-  }
+  // The fused RNN kernels' gradients, and tfjs-layers' LSTM/GRU routed to them (each call checks
+  // that its kernel is registered, so unregistering falls back to the stock layer code).
+  registerLstmGradient(tf);
+  registerGruGradient(tf);
+  installFusedRnns(tf);
   return activeClaveKernels(tf);
 }
 

@@ -18,16 +18,17 @@
  * cell states C [T, B, U] and hidden states H [T, B, U] in processing order, kept for the gradient)
  * and `ClaveLstmSequenceGrad` (outputs dZ [T·B, 4U] time-major, dK, dR, db); the gradient of the
  * first is registered globally but the kernels exist for wasm only. Differences from tfjs-layers'
- * own path: sums are rounded once instead of per op, and hardSigmoid's gradient is taken as zero
- * where its output is exactly 0 or 1 (tfjs passes it when 0.2z + 0.5 lands exactly on 0 or 1).
+ * own path: sums are rounded once instead of per op, and hardSigmoid's slope at its clipping
+ * points (rnn.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required, view } from "./wasm.ts";
+import { type ActivationKind, activate, activationSlope, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const LSTM_SEQUENCE = "ClaveLstmSequence";
 export const LSTM_SEQUENCE_GRAD = "ClaveLstmSequenceGrad";
 
-export type RecurrentActivation = "sigmoid" | "hardSigmoid";
+export type RecurrentActivation = ActivationKind;
 
 export interface LstmSequenceAttrs {
   /** Process the steps last to first (outputs in processing order, as tfjs-layers). */
@@ -51,55 +52,8 @@ function shapes(x: TensorInfo, recurrentKernel: TensorInfo): Shapes {
   return { B, T, F, U, G: 4 * U };
 }
 
-/** Input time step of processing step s. */
-const stepOf = (s: number, T: number, goBackwards: boolean) => (goBackwards ? T - 1 - s : s);
-
-/** tanh through one exp (Math.tanh is 3x slower in V8 and JSC); exact to float32 rounding. */
-function tanh(x: number): number {
-  if (x > 20) return 1;
-  if (x < -20) return -1;
-  const e = Math.exp(2 * x);
-  return (e - 1) / (e + 1);
-}
-
-function activate(z: number, kind: RecurrentActivation): number {
-  if (kind === "sigmoid") return 1 / (1 + Math.exp(-z));
-  const y = 0.2 * z + 0.5;
-  return y <= 0 ? 0 : y >= 1 ? 1 : y;
-}
-
-/** dσ/dz from σ's output. */
-function activationSlope(y: number, kind: RecurrentActivation): number {
-  if (kind === "sigmoid") return y * (1 - y);
-  return y > 0 && y < 1 ? 0.2 : 0;
-}
-
-/** x [B, T, F] → time-major rows [T·B, F] in processing order. */
-function timeMajor(x: Float32Array, out: Float32Array, d: Shapes, goBackwards: boolean): void {
-  for (let s = 0; s < d.T; s++) {
-    const t = stepOf(s, d.T, goBackwards);
-    for (let b = 0; b < d.B; b++) {
-      const from = (b * d.T + t) * d.F;
-      out.set(x.subarray(from, from + d.F), (s * d.B + b) * d.F);
-    }
-  }
-}
-
 export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefined): { forward: WasmKernelFunc; backward: WasmKernelFunc } {
-  const stockMatMul = required(stock, "BatchMatMul");
-  const stockTranspose = required(stock, "Transpose");
-  /** a [m, k] · b [k, n] on XNNPACK (b's packing is cached by its tensor id). */
-  const gemm = (backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo => {
-    const out = stockMatMul({
-      inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as TensorInfo;
-    out.shape = [m, n];
-    return out;
-  };
-  const transpose2d = (backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo =>
-    stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: "float32", shape: [rows, cols] } }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
+  const { gemm, transpose2d } = makeGemm(stock);
 
   const forward: WasmKernelFunc = ({ inputs, backend, attrs }: KernelArgs<LstmSequenceAttrs>) => {
     const { x, kernel, recurrentKernel, bias, mask, recurrentMask } = inputs;
@@ -108,7 +62,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const kind = attrs.recurrentActivation;
 
     const xt = backend.makeOutput([T * B, F], "float32");
-    timeMajor(f32(backend, x), f32(backend, xt), d, attrs.goBackwards);
+    timeMajor(f32(backend, x), f32(backend, xt), B, T, F, attrs.goBackwards);
     const zx = gemm(backend, xt, kernel, T * B, F, G);
     release(backend, xt);
 
@@ -262,7 +216,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
 
     // dK = Xᵀ dZ over the time-major inputs.
     const xt = backend.makeOutput([T * B, F], "float32");
-    timeMajor(f32(backend, x), f32(backend, xt), d, attrs.goBackwards);
+    timeMajor(f32(backend, x), f32(backend, xt), B, T, F, attrs.goBackwards);
     const xT = transpose2d(backend, xt, T * B, F);
     release(backend, xt);
     const dK = gemm(backend, xT, dZ, F, T * B, G);
@@ -311,20 +265,6 @@ export function registerLstmGradient(tf: Tf): void {
       };
     },
   });
-}
-
-/**
- * Run an LSTM sequence through the fused kernels (wasm backend). `mask` [B, T] (nonzero = keep) and
- * `recurrentMask` [B, U] (recurrent dropout, ones for none) are required tensors; `bias` zeros for none.
- */
-export function lstmSequence(
-  tf: Tf,
-  inputs: { x: TF.Tensor; kernel: TF.Tensor; recurrentKernel: TF.Tensor; bias: TF.Tensor; mask: TF.Tensor; recurrentMask: TF.Tensor },
-  attrs: LstmSequenceAttrs,
-): TF.Tensor {
-  const outputs = tf.engine().runKernel(LSTM_SEQUENCE, inputs as unknown as TF.NamedTensorMap, attrs as unknown as TF.NamedAttrMap) as TF.Tensor[];
-  tf.dispose(outputs.slice(1));
-  return outputs[0];
 }
 
 /** The two kernels as clave kernels (index.ts registers them with the others). */

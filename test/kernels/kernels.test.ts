@@ -345,8 +345,9 @@ describe("Identity and Cast", () => {
   });
 });
 
-describe("fused LSTM sequence", () => {
+describe("fused LSTM and GRU sequences", () => {
   interface Case {
+    gru?: boolean;
     units: number;
     returnSequences: boolean;
     goBackwards?: boolean;
@@ -359,7 +360,7 @@ describe("fused LSTM sequence", () => {
   const run = (c: Case, x: Float32Array, shape: [number, number, number], w: Float32Array) => () => {
     const I = tf.initializers;
     const lstm = () =>
-      tf.layers.lstm({
+      (c.gru ? tf.layers.gru : tf.layers.lstm)({
         units: c.units,
         returnSequences: c.returnSequences,
         goBackwards: c.goBackwards ?? false,
@@ -384,9 +385,13 @@ describe("fused LSTM sequence", () => {
     { units: 4, returnSequences: true, goBackwards: true, masked: true },
     { units: 6, returnSequences: false, masked: true, recurrentActivation: "sigmoid", useBias: false },
     { units: 3, returnSequences: true, bidirectional: true, masked: true, recurrentActivation: "sigmoid" },
+    { gru: true, units: 5, returnSequences: true },
+    { gru: true, units: 4, returnSequences: false, recurrentActivation: "sigmoid", masked: true },
+    { gru: true, units: 3, returnSequences: true, goBackwards: true, masked: true, useBias: false },
+    { gru: true, units: 3, returnSequences: false, bidirectional: true, recurrentActivation: "sigmoid" },
   ];
   for (const c of cases) {
-    test(`matches tfjs-layers' own LSTM on cpu: ${JSON.stringify(c)}`, async () => {
+    test(`matches tfjs-layers' own layer on cpu: ${JSON.stringify(c)}`, async () => {
       const shape: [number, number, number] = [4, 7, 3];
       const x = randn(shape);
       const outShape = [4, ...(c.returnSequences ? [7] : []), c.units * (c.bidirectional ? 2 : 1)];
@@ -397,18 +402,23 @@ describe("fused LSTM sequence", () => {
 
   test("is what runs on wasm (and unregistering falls back to the stock layer code)", async () => {
     await tf.setBackend("wasm");
-    const calls = { n: 0 };
-    const kernel = tf.getKernel("ClaveLstmSequence", "wasm");
-    expect(kernel).toBeDefined();
-    const original = kernel!.kernelFunc;
-    tf.unregisterKernel("ClaveLstmSequence", "wasm");
-    tf.registerKernel({ ...kernel!, kernelFunc: (a) => (calls.n++, original(a)) });
-    try {
-      tf.tidy(() => tf.layers.lstm({ units: 2 }).apply(tf.ones([1, 3, 2])) as tf.Tensor);
-      expect(calls.n).toBe(1);
-    } finally {
-      tf.unregisterKernel("ClaveLstmSequence", "wasm");
-      tf.registerKernel(kernel!);
+    for (const [name, make] of [
+      ["ClaveLstmSequence", tf.layers.lstm],
+      ["ClaveGruSequence", tf.layers.gru],
+    ] as const) {
+      const calls = { n: 0 };
+      const kernel = tf.getKernel(name, "wasm");
+      expect(kernel).toBeDefined();
+      const original = kernel!.kernelFunc;
+      tf.unregisterKernel(name, "wasm");
+      tf.registerKernel({ ...kernel!, kernelFunc: (a) => (calls.n++, original(a)) });
+      try {
+        tf.tidy(() => make({ units: 2 }).apply(tf.ones([1, 3, 2])) as tf.Tensor);
+        expect(calls.n).toBe(1);
+      } finally {
+        tf.unregisterKernel(name, "wasm");
+        tf.registerKernel(kernel!);
+      }
     }
     unregisterClaveKernels(tf);
     const stock = tf.tidy(() => (tf.layers.lstm({ units: 2, kernelInitializer: "ones", recurrentInitializer: "ones" }).apply(tf.ones([1, 3, 2])) as tf.Tensor).dataSync());
@@ -417,9 +427,10 @@ describe("fused LSTM sequence", () => {
     expect(Array.from(fused).map((v) => v.toFixed(5))).toEqual(Array.from(stock).map((v) => v.toFixed(5)));
   });
 
-  test("dropout in training draws masks and still trains; without training it is the plain LSTM", async () => {
+  for (const gru of [false, true])
+  test(`${gru ? "GRU" : "LSTM"} dropout in training draws masks and still trains; without training it is the plain layer`, async () => {
     await tf.setBackend("wasm");
-    const make = () => tf.layers.lstm({ units: 4, dropout: 0.3, recurrentDropout: 0.3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
+    const make = () => (gru ? tf.layers.gru : tf.layers.lstm)({ units: 4, dropout: 0.3, recurrentDropout: 0.3, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }), recurrentInitializer: tf.initializers.glorotUniform({ seed: 5 }) });
     const x = tf.tensor3d(randn([3, 5, 2]), [3, 5, 2]);
     const layer = make();
     const inference = (layer.apply(x) as tf.Tensor).dataSync();

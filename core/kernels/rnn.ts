@@ -1,0 +1,65 @@
+/** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
+import { type TensorInfo, type WasmBackend, type WasmKernelFunc, required } from "./wasm.ts";
+
+/** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
+export type ActivationKind = "sigmoid" | "hardSigmoid";
+
+/** Input time step of processing step s. */
+export const stepOf = (s: number, T: number, goBackwards: boolean): number => (goBackwards ? T - 1 - s : s);
+
+/** tanh through one exp (Math.tanh is about 3x slower in V8 and JSC); exact to float32 rounding. */
+export function tanh(x: number): number {
+  if (x > 20) return 1;
+  if (x < -20) return -1;
+  const e = Math.exp(2 * x);
+  return (e - 1) / (e + 1);
+}
+
+export function activate(z: number, kind: ActivationKind): number {
+  if (kind === "sigmoid") return 1 / (1 + Math.exp(-z));
+  const y = 0.2 * z + 0.5;
+  return y <= 0 ? 0 : y >= 1 ? 1 : y;
+}
+
+/**
+ * dσ/dz from σ's output. hardSigmoid's is taken as 0 where the output is exactly 0 or 1 (tfjs passes
+ * the gradient when 0.2z + 0.5 lands exactly on 0 or 1, a set of measure zero).
+ */
+export function activationSlope(y: number, kind: ActivationKind): number {
+  if (kind === "sigmoid") return y * (1 - y);
+  return y > 0 && y < 1 ? 0.2 : 0;
+}
+
+/** x [B, T, F] → time-major rows [T·B, F] in processing order. */
+export function timeMajor(x: Float32Array, out: Float32Array, B: number, T: number, F: number, goBackwards: boolean): void {
+  for (let s = 0; s < T; s++) {
+    const t = stepOf(s, T, goBackwards);
+    for (let b = 0; b < B; b++) {
+      const from = (b * T + t) * F;
+      out.set(x.subarray(from, from + F), (s * B + b) * F);
+    }
+  }
+}
+
+/** GEMM and 2-D transpose on the stock wasm kernels (XNNPACK caches b's packing by its tensor id). */
+export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
+  gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo;
+  transpose2d(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo;
+} {
+  const stockMatMul = required(stock, "BatchMatMul");
+  const stockTranspose = required(stock, "Transpose");
+  return {
+    gemm(backend, a, b, m, k, n) {
+      const out = stockMatMul({
+        inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      out.shape = [m, n];
+      return out;
+    },
+    transpose2d(backend, t, rows, cols) {
+      return stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: "float32", shape: [rows, cols] } }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
+    },
+  };
+}
