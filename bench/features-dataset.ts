@@ -61,6 +61,21 @@ async function run(jobs: ClipJob[], workers: number, root: string): Promise<Run>
   return { seconds, steady, peakMb: peak / 2 ** 20, failed: result.failures.length };
 }
 
+/**
+ * How many cores this process can get right now: two threads spinning, CPU time / wall time. Linux
+ * shares CPU between sessions (autogroups), so on a machine another session keeps busy, a process
+ * gets about one core however many threads it runs; worker scaling is only visible when this is ~2.
+ */
+async function availableCores(): Promise<number> {
+  const { Worker } = await import("node:worker_threads");
+  const code = `const { parentPort } = require("node:worker_threads"); let x = 0; const t0 = Date.now(); while (Date.now() - t0 < 700) for (let i = 0; i < 1e5; i++) x += Math.sqrt(i); parentPort.postMessage(x);`;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all([0, 1].map(() => new Promise((r) => { const w = new Worker(code, { eval: true }); w.once("message", () => void w.terminate().then(r)); })));
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000 / (performance.now() - t0);
+}
+
 export async function benchDataset(n = 32): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), "clave-bench-"));
   try {
@@ -70,6 +85,7 @@ export async function benchDataset(n = 32): Promise<void> {
     const one = await run(jobs.slice(0, n), 1, root);
     const two = await run(jobs.slice(0, n), 2, root);
     const twoBig = await run(jobs, 2, root);
+    const cores = await availableCores();
     const line = (label: string, r: Run, clips: number) =>
       console.log(
         `${label.padEnd(22)} ${r.seconds.toFixed(2).padStart(6)} s  ${(clips / r.seconds).toFixed(1).padStart(5)} clips/s (steady ${r.steady.toFixed(1)})  peak RSS ${r.peakMb.toFixed(0)} MB${r.failed ? `  (${r.failed} failed)` : ""}`,
@@ -81,6 +97,7 @@ export async function benchDataset(n = 32): Promise<void> {
       `scaling 1 -> 2 workers: ${(one.seconds / two.seconds).toFixed(2)}x overall, ${(two.steady / one.steady).toFixed(2)}x steady (linear: 2.00x); ` +
         `peak memory with ${2 * n} vs ${n} clips: ${(twoBig.peakMb / two.peakMb).toFixed(2)}x`,
     );
+    console.log(`cores this process could get just now (2 spinning threads, CPU/wall): ${cores.toFixed(2)} — scaling cannot exceed it`);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
