@@ -23,6 +23,7 @@ import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
 import { sum } from "./sum.ts";
 import { tile } from "./tile.ts";
+import { transpose } from "./transpose.ts";
 import { unpack } from "./unpack.ts";
 import type { ClaveKernel, Tf, WasmKernelFunc } from "./wasm.ts";
 
@@ -38,6 +39,7 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   gatherV2,
   tile,
   reverse,
+  transpose,
   notEqual,
   slice,
   unpack,

@@ -312,6 +312,15 @@ describe("Tile, Reverse, NotEqual", () => {
     }
   });
 
+  test("transpose with trailing axes in place (block copies) and without (stock)", async () => {
+    const shape = [3, 4, 2, 5, 8];
+    const x = randn(shape);
+    for (const perm of [[1, 0, 2, 3, 4], [2, 0, 1, 3, 4], [0, 2, 1, 3, 4], [4, 3, 2, 1, 0], [0, 1, 2, 4, 3], [1, 0, 3, 2, 4]]) {
+      await expectSameAsCpu(() => [tf.transpose(tf.tensor(x, shape), perm), tf.transpose(tf.tensor(x, shape).mul(9).toInt(), perm).toFloat()]);
+    }
+    await expectSameAsCpu(() => tf.transpose(tf.tensor(x, [12, 80]), [1, 0]));
+  });
+
   test("reverse along every subset of axes", async () => {
     const shape = [3, 4, 20];
     const x = randn(shape);
