@@ -7,78 +7,7 @@
  *
  * i.e. the filter is applied centred (no delay), as libsoxr's delay-compensated stages apply it.
  */
-
-interface FftTables {
-  readonly n: number;
-  readonly cos: Float64Array;
-  readonly sin: Float64Array;
-  readonly rev: Uint32Array;
-}
-
-const tables = new Map<number, FftTables>();
-
-function fftTables(n: number): FftTables {
-  let t = tables.get(n);
-  if (!t) {
-    const cos = new Float64Array(n / 2);
-    const sin = new Float64Array(n / 2);
-    for (let i = 0; i < n / 2; i++) {
-      cos[i] = Math.cos((2 * Math.PI * i) / n);
-      sin[i] = -Math.sin((2 * Math.PI * i) / n);
-    }
-    const rev = new Uint32Array(n);
-    const bits = Math.log2(n);
-    for (let i = 0; i < n; i++) {
-      let r = 0;
-      for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
-      rev[i] = r;
-    }
-    t = { n, cos, sin, rev };
-    tables.set(n, t);
-  }
-  return t;
-}
-
-/** In-place forward DFT (sign −) of (re, im); `inverse` conjugates the twiddles (no 1/n scaling). */
-function fft(re: Float64Array, im: Float64Array, t: FftTables, inverse: boolean): void {
-  const { n, cos, sin, rev } = t;
-  for (let i = 0; i < n; i++) {
-    const j = rev[i];
-    if (j > i) {
-      let tmp = re[i];
-      re[i] = re[j];
-      re[j] = tmp;
-      tmp = im[i];
-      im[i] = im[j];
-      im[j] = tmp;
-    }
-  }
-  const sign = inverse ? -1 : 1;
-  for (let size = 2; size <= n; size <<= 1) {
-    const half = size >>> 1;
-    const stride = n / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0, w = 0; k < half; k++, w += stride) {
-        const wr = cos[w];
-        const wi = sign * sin[w];
-        const a = start + k;
-        const b = a + half;
-        const xr = re[b] * wr - im[b] * wi;
-        const xi = re[b] * wi + im[b] * wr;
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
-      }
-    }
-  }
-}
-
-function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p <<= 1;
-  return p;
-}
+import { ComplexFFT, nextPowerOfTwo } from "../dsp/fft.ts";
 
 /**
  * `outLength` samples of the centred convolution of `x` with the odd-length filter `h`, keeping every
@@ -93,15 +22,15 @@ export function convolveCentered(
   const k = h.length;
   const c = (k - 1) >> 1;
   const full = (outLength - 1) * step + 1; // samples of the undecimated output needed
-  const n = Math.max(1024, nextPow2(4 * k));
+  const n = Math.max(1024, nextPowerOfTwo(4 * k));
   const valid = n - k + 1;
-  const t = fftTables(n);
+  const plan = new ComplexFFT(n);
 
-  // Filter spectrum, scaled by 1/n for the unscaled inverse transform.
+  // Filter spectrum.
   const hr = new Float64Array(n);
   const hi = new Float64Array(n);
-  for (let i = 0; i < k; i++) hr[i] = h[i] / n;
-  fft(hr, hi, t, false);
+  for (let i = 0; i < k; i++) hr[i] = h[i];
+  plan.transform(hr, hi);
 
   const out = new Float32Array(outLength);
   const re = new Float64Array(n);
@@ -131,14 +60,14 @@ export function convolveCentered(
     fill(re, u0);
     if (u1 - c < full) fill(im, u1);
     else im.fill(0);
-    fft(re, im, t, false);
+    plan.transform(re, im);
     for (let i = 0; i < n; i++) {
       const a = re[i];
       const bb = im[i];
       re[i] = a * hr[i] - bb * hi[i];
       im[i] = a * hi[i] + bb * hr[i];
     }
-    fft(re, im, t, true);
+    plan.inverse(re, im);
     store(re, u0);
     if (u1 - c < full) store(im, u1);
   }
