@@ -18,8 +18,8 @@
  * cell states C [T, B, U] and hidden states H [T, B, U] in processing order, kept for the gradient)
  * and `ClaveLstmSequenceGrad` (outputs dZ [T·B, 4U] time-major, dK, dR, db); the gradient of the
  * first is registered globally but the kernels exist for wasm only. Differences from tfjs-layers'
- * own path: sums are rounded once instead of per op, and hardSigmoid's slope at its clipping
- * points (rnn.ts).
+ * own path: sums are rounded once instead of per op, and hardSigmoid's slope exactly at its
+ * clipping points (see rnn.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
 import { type ActivationKind, activate, activationSlope, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";

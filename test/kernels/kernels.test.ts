@@ -457,6 +457,37 @@ describe("fused LSTM and GRU sequences", () => {
 });
 
 describe("training on wasm", () => {
+  test("an LSTM + bidirectional GRU + conv + batch-norm model trains without leaking wasm memory", async () => {
+    await tf.setBackend("wasm");
+    registerClaveKernels(tf);
+    const L = tf.layers;
+    const input = L.input({ shape: [12, 8] });
+    let h = L.masking({}).apply(input) as tf.SymbolicTensor;
+    h = L.lstm({ units: 6, returnSequences: true, dropout: 0.2, recurrentDropout: 0.2 }).apply(h) as tf.SymbolicTensor;
+    h = L.bidirectional({ layer: L.gru({ units: 4, returnSequences: true }) as tf.RNN }).apply(h) as tf.SymbolicTensor;
+    h = L.reshape({ targetShape: [12, 8, 1] }).apply(h) as tf.SymbolicTensor;
+    h = L.conv2d({ filters: 3, kernelSize: 3, padding: "same", activation: "relu" }).apply(h) as tf.SymbolicTensor;
+    h = L.batchNormalization().apply(h) as tf.SymbolicTensor;
+    h = L.maxPooling2d({ poolSize: 2 }).apply(h) as tf.SymbolicTensor;
+    h = L.flatten().apply(h) as tf.SymbolicTensor;
+    const out = L.dense({ units: 3, activation: "softmax" }).apply(h) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    model.compile({ optimizer: "adam", loss: "sparseCategoricalCrossentropy" });
+    const x = tf.tensor3d(randn([40, 12, 8]), [40, 12, 8]);
+    const y = tf.tensor1d(Array.from({ length: 40 }, (_, i) => i % 3));
+    const backend = tf.engine().backend as unknown as { numDataIds(): number };
+    const counts: number[][] = [];
+    for (let i = 0; i < 3; i++) {
+      const history = await model.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+      expect(Number.isFinite(history.history.loss[0] as number)).toBe(true);
+      counts.push([tf.memory().numTensors, backend.numDataIds()]);
+    }
+    expect(counts[2]).toEqual(counts[1]);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+
   test("a small conv2d + conv1d + batch-norm model fits and its loss goes down", async () => {
     await tf.setBackend("wasm");
     registerClaveKernels(tf);
