@@ -81,7 +81,7 @@ export const batchMatMul: ClaveKernel = {
   make(tf, stock) {
     const stockMatMul = required(stock, "BatchMatMul");
     const stockTranspose = required(stock, "Transpose");
-    const cache = new TransposedCache(8, 1 << 22);
+    const cache = new TransposedCache(8, 1 << 20);
 
     /** [..., r, c] → [..., c, r] as a new heap tensor (`rows`, `cols` of each matrix; `batch` matrices). */
     const transposeLast = (backend: WasmBackend, t: TensorInfo, batch: number, rows: number, cols: number): TensorInfo => {
