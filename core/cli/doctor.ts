@@ -126,6 +126,7 @@ forces one. Each missing tool is listed with the command that installs it.`,
         process.stdout.write(`runtime   ${report.runtime} on ${report.platform}\nbackend   ${backendText}\n`);
         if (!("error" in b)) {
           for (const [name, why] of Object.entries(b.skipped)) process.stdout.write(`          skipped ${name}: ${why}\n`);
+          if (b.kernels?.length) process.stdout.write(`kernels   ${b.kernels.length} of clave's wasm kernels active (CLAVE_KERNELS=0 turns them off): ${b.kernels.join(", ")}\n`);
         }
         process.stdout.write("\n");
         process.stdout.write(

@@ -22,7 +22,7 @@ export default defineTfModel({
     const input = kit.input();
     const x = kit.standardize(input);
     const h = tf.layers
-      .bidirectional({ layer: tf.layers.lstm({ units: p.units, returnSequences: true }) as TF.RNN, mergeMode: "concat", name: "bilstm" })
+      .bidirectional({ layer: tf.layers.lstm({ units: p.units, returnSequences: true, recurrentActivation: "sigmoid" }) as TF.RNN, mergeMode: "concat", name: "bilstm" })
       .apply(x) as TF.SymbolicTensor;
     const weights = kit.layers.attentionScores({ units: p.attention_units, name: "attention_weights" }).apply(h) as TF.SymbolicTensor;
     let pooled = kit.layers.weightedSum({ name: "attention_pooling" }).apply([h, weights]) as TF.SymbolicTensor;

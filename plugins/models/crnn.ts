@@ -44,7 +44,8 @@ export default defineTfModel({
       x = tf.layers.reshape({ targetShape: [t, f * channels], name: "to_sequence" }).apply(x) as TF.SymbolicTensor;
     }
     if ((x.shape[1] ?? 0) < 1) throw new InputShapeError("crnn", `${time} frames are too few for ${p.filters.length} pooling blocks`);
-    const recurrent = { units: p.rnn_units, dropout: p.rnn_dropout, recurrentDropout: p.rnn_dropout, name: p.rnn };
+    // Keras 2.3+ and PyTorch gate with the logistic sigmoid; tfjs defaults to hardSigmoid.
+    const recurrent = { units: p.rnn_units, dropout: p.rnn_dropout, recurrentDropout: p.rnn_dropout, recurrentActivation: "sigmoid" as const, name: p.rnn };
     x = (p.rnn === "gru" ? tf.layers.gru(recurrent) : tf.layers.lstm(recurrent)).apply(x) as TF.SymbolicTensor;
     return tf.model({ inputs: input, outputs: kit.head(x), name: `crnn_${p.conv}_${p.rnn}` });
   },

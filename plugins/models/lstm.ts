@@ -26,7 +26,7 @@ export default defineTfModel({
     x = kit.standardize(x, { ignoreValue: p.masking ? p.mask_value : null });
     for (const [i, units] of p.units.entries()) {
       const last = i === p.units.length - 1;
-      x = tf.layers.lstm({ units, returnSequences: !last, name: `lstm_${i + 1}` }).apply(x) as TF.SymbolicTensor;
+      x = tf.layers.lstm({ units, returnSequences: !last, recurrentActivation: "sigmoid", name: `lstm_${i + 1}` }).apply(x) as TF.SymbolicTensor;
       if (p.dropout > 0) x = tf.layers.dropout({ rate: p.dropout, name: `dropout_${i + 1}` }).apply(x) as TF.SymbolicTensor;
     }
     if (p.dense_units > 0) x = tf.layers.dense({ units: p.dense_units, activation: "relu", name: "dense" }).apply(x) as TF.SymbolicTensor;
