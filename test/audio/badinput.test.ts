@@ -49,7 +49,7 @@ describe("bad input", () => {
     }, 30_000);
   }
 
-  test.skipIf(!HAVE_FFMPEG)("truncated mp3: the frames that are there, not zeros", async () => {
+  test("truncated mp3: the frames that are there, not zeros", async () => {
     const full = join(dir, "full.mp3");
     ffmpeg(["-ss", "30", "-t", "6", "-i", SOURCE_CC, "-map", "0:a:0", "-c:a", "libmp3lame", "-b:a", "128k", full]);
     const bytes = readFileSync(full);
@@ -88,7 +88,7 @@ describe("bad input", () => {
     expect(info.frames).toBe(0);
   });
 
-  test.skipIf(!HAVE_FFMPEG)("6 channels are averaged; 8 kHz is resampled", async () => {
+  test("6 channels are averaged; 8 kHz is resampled", async () => {
     const six = join(dir, "six.flac");
     const tones = [220, 330, 440, 550, 660, 770].map((f, i) => `sin(2*PI*${f}*t)*${0.1 + 0.05 * i}`).join("|");
     ffmpeg(["-f", "lavfi", "-i", `aevalsrc=${tones}:s=44100:d=2`, "-c:a", "flac", six]);
@@ -116,7 +116,7 @@ describe("bad input", () => {
     }
   }, 60_000);
 
-  test.skipIf(!HAVE_FFMPEG)("an unknown extension is read for what the bytes are", async () => {
+  test("an unknown extension is read for what the bytes are", async () => {
     const wav = join(dir, "clip.wav");
     ffmpeg(["-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=22050:duration=1", "-c:a", "pcm_s16le", wav]);
     const odd = join(dir, "clip.xyz");
@@ -134,7 +134,7 @@ describe("bad input", () => {
     await expect(loadAudio(missing, { offset: -2 })).rejects.toThrow(RangeError);
   });
 
-  test.skipIf(!HAVE_FFMPEG)("an offset past the end names the file", async () => {
+  test("an offset past the end names the file", async () => {
     const wav = join(dir, "short.wav");
     ffmpeg(["-f", "lavfi", "-i", "sine=frequency=500:sample_rate=22050:duration=1", "-c:a", "pcm_s16le", wav]);
     const e = await loadAudio(wav, { offset: 5 }).catch((x: unknown) => x);

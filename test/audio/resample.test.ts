@@ -19,7 +19,7 @@ const clips = [
 describe("librosa.load parity", () => {
   for (const decoder of ["npm", "ffmpeg"] as const) {
     for (const clip of clips) {
-      test.skipIf(decoder === "ffmpeg" && !HAVE_FFMPEG)(`${clip.name} via ${decoder}`, async () => {
+      test(`${clip.name} via ${decoder}`, async () => {
         const y22 = readNpySync(join(REFERENCE, clip.name, "y.npy")).data as Float32Array;
         const native = await loadAudio(join(REFERENCE, "audio", clip.native), { decoder });
         expect(native.sr).toBe(22050);
@@ -110,7 +110,9 @@ function soxrResample(x: Float32Array, inRate: number, outRate: number): Float32
   return y.slice(0, pos);
 }
 
-describe.skipIf(!soxr)("resampler vs libsoxr", () => {
+test("the tests have libsoxr, the oracle (apt-get install libsoxr0; ffmpeg brings it)", () => expect(soxr).not.toBeNull());
+
+describe("resampler vs libsoxr", () => {
   // Noise plus a chirp, with silence at the start and a DC step at the end: edges and the whole band.
   let seed = 12345;
   const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
