@@ -49,14 +49,21 @@ export function stftWindow(o: StftOptions): Float64Array {
   return w.length === o.nFft ? w : padCenter(w, o.nFft);
 }
 
-/** |X|² as a frame-major float32 matrix (frames x (n_fft/2 + 1)). */
-export function powerSpectrogram(y: Float32Array, o: StftOptions): FrameMatrix<Float32Array> {
+/**
+ * |X|² as a frame-major float32 matrix (frames x (n_fft/2 + 1)). `allocate(n)` gives the array to fill
+ * (every value is written), for callers that reuse buffers; default a fresh one.
+ */
+export function powerSpectrogram(
+  y: Float32Array,
+  o: StftOptions,
+  allocate: (n: number) => Float32Array = (n) => new Float32Array(n),
+): FrameMatrix<Float32Array> {
   checkOptions(y, o);
   const { nFft, hopLength } = o;
   const center = o.center ?? true;
   const nBins = Math.floor(nFft / 2) + 1;
   const nFrames = stftFrameCount(y.length, nFft, hopLength, center);
-  const out = new Float32Array(nFrames * nBins);
+  const out = allocate(nFrames * nBins);
   const fft = realPowerTransform(nFft); // power-of-two sizes are much faster
   const window = stftWindow(o);
   // Zero padding is implicit (the FFT loader reads out-of-range samples as 0); other modes copy.
@@ -70,10 +77,16 @@ export function powerSpectrogram(y: Float32Array, o: StftOptions): FrameMatrix<F
   return frameMatrix(out, nFrames, nBins);
 }
 
-/** |X| from |X|²: the magnitude spectrogram (power 1) that contrast, centroid and rolloff use. */
-export function magnitudeFromPower(power: FrameMatrix<Float32Array>): FrameMatrix<Float32Array> {
+/**
+ * |X| from |X|²: the magnitude spectrogram (power 1) that contrast, centroid and rolloff use.
+ * `allocate` as in `powerSpectrogram`.
+ */
+export function magnitudeFromPower(
+  power: FrameMatrix<Float32Array>,
+  allocate: (n: number) => Float32Array = (n) => new Float32Array(n),
+): FrameMatrix<Float32Array> {
   const p = power.data;
-  const out = new Float32Array(p.length);
+  const out = allocate(p.length);
   for (let i = 0; i < p.length; i++) out[i] = Math.sqrt(p[i]);
   return frameMatrix(out, power.nFrames, power.nBins);
 }

@@ -9,6 +9,7 @@ import { resolveParams } from "../params.ts";
 import type { FeatureContext, FeaturePlugin, Signal } from "../plugin.ts";
 import type { FeatureCache } from "./cache.ts";
 import { canonicalJson } from "./cache.ts";
+import { lendScratch, returnScratch } from "./scratch.ts";
 import { checkSignal } from "./shared.ts";
 
 /** A FeatureContext that also records which memo keys it computed, in order (for tests and profiling). */
@@ -114,10 +115,26 @@ export async function extractFeatures(
   requests: readonly FeatureRequest[],
   options: ExtractOptions = {},
 ): Promise<FeatureResult[]> {
-  const { cache, audioHash, source } = options;
-  if (cache && !audioHash) throw new TypeError("extractFeatures: a cache needs the audio's content hash (audioHash)");
+  if (options.cache && !options.audioHash) throw new TypeError("extractFeatures: a cache needs the audio's content hash (audioHash)");
   const ctx = options.ctx ?? createFeatureContext();
   const results: FeatureResult[] = [];
+  // A context made here ends here, so its large intermediates can go back to the thread's pool.
+  if (!options.ctx) lendScratch(ctx);
+  try {
+    await extractInto(ctx, signal, requests, options, results);
+  } finally {
+    if (!options.ctx) returnScratch(ctx, results.map((r) => r.array));
+  }
+  return results;
+}
+
+async function extractInto(
+  ctx: FeatureContext,
+  signal: Signal,
+  requests: readonly FeatureRequest[],
+  { cache, audioHash, source }: ExtractOptions,
+  results: FeatureResult[],
+): Promise<void> {
   for (const request of requests) {
     const { plugin } = request;
     const name = request.as ?? plugin.name;
@@ -135,5 +152,4 @@ export async function extractFeatures(
       throw withSource(error, plugin.name, source);
     }
   }
-  return results;
 }

@@ -12,6 +12,7 @@ import { onsetStrength } from "../dsp/onset.ts";
 import type { FrameMatrix } from "../dsp/spectrogram.ts";
 import { magnitudeFromPower, powerSpectrogram } from "../dsp/stft.ts";
 import type { MelParams, StftParams } from "./params.ts";
+import { scratchFloat32 } from "./scratch.ts";
 
 /** The memo key prefix of the STFT itself (tests count these to check the STFT runs once). */
 export const STFT_KEY = "stft";
@@ -59,13 +60,13 @@ export function powerSpec(signal: Signal, p: StftParams, ctx: FeatureContext): F
       window: p.window,
       center: p.center,
       padMode: p.pad_mode,
-    }),
+    }, (n) => scratchFloat32(ctx, n)),
   );
 }
 
 /** |X| (power 1), derived from the shared |X|². */
 export function magSpec(signal: Signal, p: StftParams, ctx: FeatureContext): FrameMatrix<Float32Array> {
-  return ctx.memo(`mag:${stftKey(p)}`, () => magnitudeFromPower(powerSpec(signal, p, ctx)));
+  return ctx.memo(`mag:${stftKey(p)}`, () => magnitudeFromPower(powerSpec(signal, p, ctx), (n) => scratchFloat32(ctx, n)));
 }
 
 function melKey(p: StftParams & MelParams, sr: number, norm: "slaney" | null): string {

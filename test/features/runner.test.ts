@@ -7,7 +7,7 @@ import { defineFeature, type FeaturePlugin } from "../../core/plugin.ts";
 import { ndarray } from "../../core/ndarray.ts";
 import { FeatureError, ParamError } from "../../core/errors.ts";
 import { createFeatureContext, extractFeatures, runFeature } from "../../core/features/extract.ts";
-import { STFT_KEY } from "../../core/features/shared.ts";
+import { STFT_KEY, magSpec, powerSpec } from "../../core/features/shared.ts";
 import { FEATURE_PRESETS } from "../../core/features/presets.ts";
 
 const feature = (name: string) => builtinPlugins.find((p) => p.kind === "feature" && p.name === name) as FeaturePlugin;
@@ -45,6 +45,55 @@ describe("one context per clip", () => {
     const signal = { y: tone(1), sr: 22050 };
     await extractFeatures(signal, [{ plugin: feature("mfcc"), params: { n_mfcc: 13 } }, { plugin: feature("stack") }], { ctx });
     expect(ctx.computed.filter((k) => k.startsWith("feature:mfcc:"))).toHaveLength(1);
+  });
+});
+
+describe("reused intermediate buffers", () => {
+  const stft = { n_fft: 2048, hop_length: 512, win_length: null, window: "hann", center: true, pad_mode: "constant" } as const;
+  // Returns the clip's shared |X|² itself (not a copy), as a third-party plugin might.
+  const rawPower = defineFeature({
+    name: "raw_power",
+    description: "The shared power spectrogram, frame-major.",
+    params: z.object({}),
+    shape: (_p, n) => [1 + Math.floor(n / 512), 1025],
+    extract: (s, _p, ctx) => {
+      const m = powerSpec(s, stft, ctx);
+      return ndarray(m.data, [m.nFrames, m.nBins]);
+    },
+  });
+  const rawMagnitude = defineFeature({
+    name: "raw_magnitude",
+    description: "The shared magnitude spectrogram, frame-major.",
+    params: z.object({}),
+    shape: (_p, n) => [1 + Math.floor(n / 512), 1025],
+    extract: (s, _p, ctx) => {
+      const m = magSpec(s, stft, ctx);
+      return ndarray(m.data, [m.nFrames, m.nBins]);
+    },
+  });
+  const names = ["mfcc", "chroma_stft", "spectral_contrast", "spectral_centroid", "spectral_rolloff", "melspectrogram"];
+  const values = (a: { data: unknown }) => Array.from(a.data as ArrayLike<number>);
+
+  test("results of one clip stay intact while later clips are extracted", async () => {
+    const requests = [...names.map((n) => ({ plugin: feature(n) })), { plugin: rawPower }, { plugin: rawMagnitude }];
+    const a = { y: tone(2), sr: 22050 };
+    const b = { y: tone(2).map((v, i) => v * 0.3 + 0.2 * Math.sin(i * 0.011)), sr: 22050 };
+    const first = await extractFeatures(a, requests);
+    const saved = first.map((r) => values(r.array));
+    const second = await extractFeatures(b, requests);
+    first.forEach((r, i) => expect(values(r.array)).toEqual(saved[i]));
+    expect(values(second[0].array)).not.toEqual(saved[0]);
+    const again = await extractFeatures(a, requests);
+    again.forEach((r, i) => expect(values(r.array)).toEqual(saved[i]));
+  });
+
+  test("clips of other lengths give the same results as a fresh extraction", async () => {
+    const requests = names.map((n) => ({ plugin: feature(n) }));
+    await extractFeatures({ y: tone(3), sr: 22050 }, requests);
+    const signal = { y: tone(2.5), sr: 22050 };
+    const pooled = await extractFeatures(signal, requests);
+    const fresh = await extractFeatures(signal, requests, { ctx: createFeatureContext() });
+    pooled.forEach((r, i) => expect(values(r.array)).toEqual(values(fresh[i].array)));
   });
 });
 
