@@ -12,8 +12,7 @@
  * layer's output, then gates A [T, B, 3U] = (z, r, ĥ) and hidden states H [T, B, U]) and
  * `ClaveGruSequenceGrad` (dZ [T·B, 3U], dK, dR, db).
  */
-import type * as TF from "@tensorflow/tfjs";
-import { type ActivationKind, activate, activationSlope, tanh, timeMajor, stepOf, makeGemm } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, registerSequenceGradient, tanh, timeMajor, stepOf, makeGemm } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const GRU_SEQUENCE = "ClaveGruSequence";
@@ -283,37 +282,9 @@ export function makeGruKernels(stock: (name: string) => WasmKernelFunc | undefin
   return { forward, backward };
 }
 
-/** The gradient of `ClaveGruSequence`, as lstm.ts's. */
+/** The gradient of `ClaveGruSequence` (see registerSequenceGradient). */
 export function registerGruGradient(tf: Tf): void {
-  if (tf.getGradient(GRU_SEQUENCE) !== undefined) return;
-  tf.registerGradient({
-    kernelName: GRU_SEQUENCE,
-    inputsToSave: ["x", "kernel", "recurrentKernel", "mask", "recurrentMask"],
-    outputsToSave: [false, true, true],
-    gradFunc: (dys: TF.Tensor | TF.Tensor[], saved: TF.Tensor[], attrs: TF.NamedAttrMap) => {
-      const [x, kernel, recurrentKernel, mask, recurrentMask, A, H] = saved;
-      const dy = Array.isArray(dys) ? dys[0] : dys;
-      const [dZ, dK, dR, db] = tf.engine().runKernel(
-        GRU_SEQUENCE_GRAD,
-        { dy, x, kernel, recurrentKernel, mask, recurrentMask, A, H } as unknown as TF.NamedTensorMap,
-        attrs,
-      ) as TF.Tensor[];
-      const [B, T, F] = x.shape;
-      const goBackwards = Boolean(attrs.goBackwards);
-      return {
-        x: () =>
-          tf.tidy(() => {
-            const steps = tf.reshape(tf.matMul(dZ, kernel, false, true), [T, B, F]);
-            return tf.transpose(goBackwards ? tf.reverse(steps, 0) : steps, [1, 0, 2]);
-          }),
-        kernel: () => dK,
-        recurrentKernel: () => dR,
-        bias: () => db,
-        mask: () => tf.zerosLike(mask),
-        recurrentMask: () => tf.zerosLike(recurrentMask),
-      };
-    },
-  });
+  registerSequenceGradient(tf, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, ["A", "H"]);
 }
 
 export const gruSequenceKernel: ClaveKernel = {

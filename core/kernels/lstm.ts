@@ -21,8 +21,7 @@
  * own path: sums are rounded once instead of per op, and hardSigmoid's slope exactly at its
  * clipping points (see rnn.ts).
  */
-import type * as TF from "@tensorflow/tfjs";
-import { type ActivationKind, activate, activationSlope, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const LSTM_SEQUENCE = "ClaveLstmSequence";
@@ -234,37 +233,9 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
   return { forward, backward };
 }
 
-/** The gradient of `ClaveLstmSequence`: dK, dR, db from the backward kernel; dx (only when asked) = dZ·Kᵀ back to [B, T, F]. */
+/** The gradient of `ClaveLstmSequence` (see registerSequenceGradient). */
 export function registerLstmGradient(tf: Tf): void {
-  if (tf.getGradient(LSTM_SEQUENCE) !== undefined) return;
-  tf.registerGradient({
-    kernelName: LSTM_SEQUENCE,
-    inputsToSave: ["x", "kernel", "recurrentKernel", "mask", "recurrentMask"],
-    outputsToSave: [false, true, true, true],
-    gradFunc: (dys: TF.Tensor | TF.Tensor[], saved: TF.Tensor[], attrs: TF.NamedAttrMap) => {
-      const [x, kernel, recurrentKernel, mask, recurrentMask, A, C, H] = saved;
-      const dy = Array.isArray(dys) ? dys[0] : dys;
-      const [dZ, dK, dR, db] = tf.engine().runKernel(
-        LSTM_SEQUENCE_GRAD,
-        { dy, x, kernel, recurrentKernel, mask, recurrentMask, A, C, H } as unknown as TF.NamedTensorMap,
-        attrs,
-      ) as TF.Tensor[];
-      const [B, T, F] = x.shape;
-      const goBackwards = Boolean(attrs.goBackwards);
-      return {
-        x: () =>
-          tf.tidy(() => {
-            const steps = tf.reshape(tf.matMul(dZ, kernel, false, true), [T, B, F]);
-            return tf.transpose(goBackwards ? tf.reverse(steps, 0) : steps, [1, 0, 2]);
-          }),
-        kernel: () => dK,
-        recurrentKernel: () => dR,
-        bias: () => db,
-        mask: () => tf.zerosLike(mask),
-        recurrentMask: () => tf.zerosLike(recurrentMask),
-      };
-    },
-  });
+  registerSequenceGradient(tf, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, ["A", "C", "H"]);
 }
 
 /** The two kernels as clave kernels (index.ts registers them with the others). */

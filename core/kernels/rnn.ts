@@ -1,5 +1,6 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
-import { type TensorInfo, type WasmBackend, type WasmKernelFunc, required } from "./wasm.ts";
+import type * as TF from "@tensorflow/tfjs";
+import { type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, required } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
 export type ActivationKind = "sigmoid" | "hardSigmoid";
@@ -62,4 +63,40 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
       return stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: "float32", shape: [rows, cols] } }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
     },
   };
+}
+
+/**
+ * The gradient of a fused sequence kernel: its backward kernel gives dZ (the gate pre-activations'
+ * gradient), dK, dR and db from the saved inputs and the forward pass's saved states (`states`, the
+ * forward outputs after the first: LSTM's A, C, H; GRU's A, H); dx, only when something asks for it,
+ * is dZ·Kᵀ put back in [B, T, F] order.
+ */
+export function registerSequenceGradient(tf: Tf, forward: string, backward: string, states: readonly string[]): void {
+  if (tf.getGradient(forward) !== undefined) return;
+  tf.registerGradient({
+    kernelName: forward,
+    inputsToSave: ["x", "kernel", "recurrentKernel", "mask", "recurrentMask"],
+    outputsToSave: [false, ...states.map(() => true)],
+    gradFunc: (dys: TF.Tensor | TF.Tensor[], saved: TF.Tensor[], attrs: TF.NamedAttrMap) => {
+      const [x, kernel, recurrentKernel, mask, recurrentMask, ...saveds] = saved;
+      const dy = Array.isArray(dys) ? dys[0] : dys;
+      const inputs: Record<string, TF.Tensor> = { dy, x, kernel, recurrentKernel, mask, recurrentMask };
+      states.forEach((name, i) => (inputs[name] = saveds[i]));
+      const [dZ, dK, dR, db] = tf.engine().runKernel(backward, inputs as unknown as TF.NamedTensorMap, attrs) as TF.Tensor[];
+      const [B, T, F] = x.shape;
+      const goBackwards = Boolean(attrs.goBackwards);
+      return {
+        x: () =>
+          tf.tidy(() => {
+            const steps = tf.reshape(tf.matMul(dZ, kernel, false, true), [T, B, F]);
+            return tf.transpose(goBackwards ? tf.reverse(steps, 0) : steps, [1, 0, 2]);
+          }),
+        kernel: () => dK,
+        recurrentKernel: () => dR,
+        bias: () => db,
+        mask: () => tf.zerosLike(mask),
+        recurrentMask: () => tf.zerosLike(recurrentMask),
+      };
+    },
+  });
 }
