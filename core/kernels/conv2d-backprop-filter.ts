@@ -11,7 +11,7 @@
  * of output rows at a time. NCHW data is read through a transpose.
  */
 import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size, stockTransposer } from "./wasm.ts";
 
 /** Floats of the patch matrix per GEMM, and the fewest columns (tests lower them to exercise the blocking). */
 export const blockColumns = { floats: 1 << 18, min: 512 };
@@ -29,9 +29,7 @@ export const conv2DBackpropFilter: ClaveKernel = {
   reason: "missing from stock wasm: convolutions cannot train",
   make(tf, stock) {
     const stockMatMul = required(stock, "BatchMatMul");
-    const stockTranspose = required(stock, "Transpose");
-    const transpose = (backend: WasmBackend, t: TensorInfo, shape: number[], perm: number[]): TensorInfo =>
-      stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: t.dtype, shape } }, backend, attrs: { perm } }) as TensorInfo;
+    const transpose = stockTransposer(stock);
 
     return ({ inputs, backend, attrs }: KernelArgs<Attrs>) => {
       const { filterShape, strides, dataFormat, dimRoundingMode } = attrs;

@@ -9,7 +9,7 @@
  * bound the patch matrix (patches.ts); NCHW data is transposed to NHWC and back.
  */
 import { batchChunk, col2im, patchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size, stockTransposer } from "./wasm.ts";
 
 interface Attrs {
   inputShape: [number, number, number, number];
@@ -24,9 +24,7 @@ export const conv2DBackpropInput: ClaveKernel = {
   reason: "stock Conv2DBackpropInput is a scalar loop, 10-15x slower than the forward convolution",
   make(tf, stock) {
     const stockMatMul = required(stock, "BatchMatMul");
-    const stockTranspose = required(stock, "Transpose");
-    const transpose = (backend: WasmBackend, t: TensorInfo, shape: number[], perm: number[]): TensorInfo =>
-      stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: t.dtype, shape } }, backend, attrs: { perm } }) as TensorInfo;
+    const transpose = stockTransposer(stock);
 
     return ({ inputs, backend, attrs }: KernelArgs<Attrs>) => {
       const { filter } = inputs;

@@ -84,3 +84,11 @@ export function required(stock: (name: string) => WasmKernelFunc | undefined, na
   if (kernel === undefined) throw new Error(`clave kernels: the wasm backend has no stock ${name} kernel`);
   return kernel;
 }
+
+/** The stock Transpose, applied to a tensor's data viewed with `shape`: `(backend, t, shape, perm) → transposed`. */
+export function stockTransposer(
+  stock: (name: string) => WasmKernelFunc | undefined,
+): (backend: WasmBackend, t: TensorInfo, shape: number[], perm: number[]) => TensorInfo {
+  const transpose = required(stock, "Transpose");
+  return (backend, t, shape, perm) => transpose({ inputs: { x: { dataId: t.dataId, dtype: t.dtype, shape } }, backend, attrs: { perm } }) as TensorInfo;
+}
