@@ -11,7 +11,7 @@
  * of output rows at a time. NCHW data is read through a transpose.
  */
 import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size, stockTransposer } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, required, size, stockTransposer } from "./wasm.ts";
 
 /** Floats of the patch matrix per GEMM, and the fewest columns (tests lower them to exercise the blocking). */
 export const blockColumns = { floats: 1 << 18, min: 512 };

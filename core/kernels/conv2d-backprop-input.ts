@@ -9,7 +9,7 @@
  * bound the patch matrix (patches.ts); NCHW data is transposed to NHWC and back.
  */
 import { batchChunk, col2im, patchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, required, size, stockTransposer } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, required, size, stockTransposer } from "./wasm.ts";
 
 interface Attrs {
   inputShape: [number, number, number, number];
