@@ -12,7 +12,7 @@
  * layer's output, then gates A [T, B, 3U] = (z, r, ĥ) and hidden states H [T, B, U]) and
  * `ClaveGruSequenceGrad` (dZ [T·B, 3U], dK, dR, db).
  */
-import { type ActivationKind, activate, activationSlope, registerSequenceGradient, tanh, timeMajor, stepOf, makeGemm } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, inputWeightAndBiasGradients, registerSequenceGradient, tanh, timeMajor, stepOf, makeGemm } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const GRU_SEQUENCE = "ClaveGruSequence";
@@ -25,7 +25,8 @@ export interface GruSequenceAttrs {
 }
 
 export function makeGruKernels(stock: (name: string) => WasmKernelFunc | undefined): { forward: WasmKernelFunc; backward: WasmKernelFunc } {
-  const { gemm, transpose2d } = makeGemm(stock);
+  const ops = makeGemm(stock);
+  const { gemm, transpose2d } = ops;
 
   /** R [U, 3U] → R_zr [U, 2U] and R_h [U, U] as their own tensors. */
   const splitR = (backend: Parameters<WasmKernelFunc>[0]["backend"], R: TensorInfo, U: number): [TensorInfo, TensorInfo] => {
@@ -263,20 +264,7 @@ export function makeGruKernels(stock: (name: string) => WasmKernelFunc | undefin
     }
     release(backend, dRzr, dRh);
 
-    const xt = backend.makeOutput([T * B, F], "float32");
-    timeMajor(f32(backend, x), f32(backend, xt), B, T, F, attrs.goBackwards);
-    const xT = transpose2d(backend, xt, T * B, F);
-    release(backend, xt);
-    const dK = gemm(backend, xT, dZ, F, T * B, G);
-    release(backend, xT);
-
-    const db = backend.makeOutput([G], "float32");
-    {
-      const acc = new Float64Array(G);
-      const dzv = f32(backend, dZ);
-      for (let r = 0; r < T * B; r++) for (let j = 0; j < G; j++) acc[j] += dzv[r * G + j];
-      f32(backend, db).set(acc);
-    }
+    const [dK, db] = inputWeightAndBiasGradients(ops, backend, x, dZ, { B, T, F, G }, attrs.goBackwards);
     return [dZ, dK, dR, db];
   };
   return { forward, backward };

@@ -21,7 +21,7 @@
  * own path: sums are rounded once instead of per op, and hardSigmoid's slope exactly at its
  * clipping points (see rnn.ts).
  */
-import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, inputWeightAndBiasGradients, registerSequenceGradient, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const LSTM_SEQUENCE = "ClaveLstmSequence";
@@ -52,7 +52,8 @@ function shapes(x: TensorInfo, recurrentKernel: TensorInfo): Shapes {
 }
 
 export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefined): { forward: WasmKernelFunc; backward: WasmKernelFunc } {
-  const { gemm, transpose2d } = makeGemm(stock);
+  const ops = makeGemm(stock);
+  const { gemm, transpose2d } = ops;
 
   const forward: WasmKernelFunc = ({ inputs, backend, attrs }: KernelArgs<LstmSequenceAttrs>) => {
     const { x, kernel, recurrentKernel, bias, mask, recurrentMask } = inputs;
@@ -213,21 +214,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const dR = gemm(backend, hPrevT, dZ, U, T * B, G);
     release(backend, hPrevT);
 
-    // dK = Xᵀ dZ over the time-major inputs.
-    const xt = backend.makeOutput([T * B, F], "float32");
-    timeMajor(f32(backend, x), f32(backend, xt), B, T, F, attrs.goBackwards);
-    const xT = transpose2d(backend, xt, T * B, F);
-    release(backend, xt);
-    const dK = gemm(backend, xT, dZ, F, T * B, G);
-    release(backend, xT);
-
-    const db = backend.makeOutput([G], "float32");
-    {
-      const acc = new Float64Array(G);
-      const dzv = f32(backend, dZ);
-      for (let r = 0; r < T * B; r++) for (let j = 0; j < G; j++) acc[j] += dzv[r * G + j];
-      f32(backend, db).set(acc);
-    }
+    const [dK, db] = inputWeightAndBiasGradients(ops, backend, x, dZ, { B, T, F, G }, attrs.goBackwards);
     return [dZ, dK, dR, db];
   };
   return { forward, backward };

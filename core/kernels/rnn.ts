@@ -1,6 +1,6 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
-import { type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, required } from "./wasm.ts";
+import { type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required, stockTransposer } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
 export type ActivationKind = "sigmoid" | "hardSigmoid";
@@ -48,7 +48,7 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
   transpose2d(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo;
 } {
   const stockMatMul = required(stock, "BatchMatMul");
-  const stockTranspose = required(stock, "Transpose");
+  const transpose = stockTransposer(stock);
   return {
     gemm(backend, a, b, m, k, n) {
       const out = stockMatMul({
@@ -59,10 +59,37 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
       out.shape = [m, n];
       return out;
     },
-    transpose2d(backend, t, rows, cols) {
-      return stockTranspose({ inputs: { x: { dataId: t.dataId, dtype: "float32", shape: [rows, cols] } }, backend, attrs: { perm: [1, 0] } }) as TensorInfo;
-    },
+    transpose2d: (backend, t, rows, cols) => transpose(backend, t, [rows, cols], [1, 0]),
   };
+}
+
+/**
+ * The gradients shared by every fused sequence kernel, from dZ [T·B, G] (time-major gate
+ * pre-activation gradients): dK = Xᵀ·dZ over the time-major inputs, and db = Σ_rows dZ (summed in
+ * float64).
+ */
+export function inputWeightAndBiasGradients(
+  ops: ReturnType<typeof makeGemm>,
+  backend: WasmBackend,
+  x: TensorInfo,
+  dZ: TensorInfo,
+  dims: { B: number; T: number; F: number; G: number },
+  goBackwards: boolean,
+): [dK: TensorInfo, db: TensorInfo] {
+  const { B, T, F, G } = dims;
+  const xt = backend.makeOutput([T * B, F], "float32");
+  timeMajor(f32(backend, x), f32(backend, xt), B, T, F, goBackwards);
+  const xT = ops.transpose2d(backend, xt, T * B, F);
+  release(backend, xt);
+  const dK = ops.gemm(backend, xT, dZ, F, T * B, G);
+  release(backend, xT);
+
+  const db = backend.makeOutput([G], "float32");
+  const acc = new Float64Array(G);
+  const dzv = f32(backend, dZ);
+  for (let r = 0; r < T * B; r++) for (let j = 0; j < G; j++) acc[j] += dzv[r * G + j];
+  f32(backend, db).set(acc);
+  return [dK, db];
 }
 
 /**
