@@ -8,21 +8,11 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { AudioDecodeError, loadAudio } from "../../core/audio/index.ts";
+import { mulberry32 } from "../../core/random.ts";
 import { tempDir } from "../helpers.ts";
 import { HAVE_FFMPEG, SOURCE_CC, ccFiles, ffmpeg } from "./fixtures.ts";
 
 const dir = tempDir("clave-audio-fuzz-");
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A damaged copy: truncated, bytes flipped (often in the header), or both. */
 function mutate(bytes: Uint8Array, rand: () => number): { bytes: Uint8Array; what: string } {
@@ -91,7 +81,7 @@ describe("fuzz", () => {
 
   for (const decoder of decoders) {
     test(`CC recordings, damaged (${decoder})`, async () => {
-      const rand = prng(decoder === "npm" ? 1 : 2);
+      const rand = mulberry32(decoder === "npm" ? 1 : 2);
       const outcomes: Record<string, number> = { result: 0, error: 0 };
       for (const file of ccFiles()) {
         const bytes = new Uint8Array(readFileSync(file));
@@ -106,7 +96,7 @@ describe("fuzz", () => {
     }, 240_000);
 
     test(`every format, damaged (${decoder})`, async () => {
-      const rand = prng(decoder === "npm" ? 3 : 4);
+      const rand = mulberry32(decoder === "npm" ? 3 : 4);
       for (const file of others) {
         const bytes = new Uint8Array(readFileSync(file));
         for (let k = 0; k < 5; k++) {
