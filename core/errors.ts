@@ -95,6 +95,43 @@ export class DatasetError extends ClaveError {
 }
 
 /**
+ * A manifest whose content is wrong: a bad value in a row (`row` counts data rows from 1, `id` is the
+ * row's id when it has one), ids on several rows, a CSV that does not parse.
+ */
+export class ManifestError extends DatasetError {
+  constructor(
+    path: string,
+    reason: string,
+    readonly row?: number,
+    readonly id?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(path, `${row !== undefined ? `row ${row}${id ? ` (id ${JSON.stringify(id)})` : ""}: ` : ""}${reason}`, options);
+  }
+}
+
+/** What a failed file-system call means, in words (with the code): `does not exist (ENOENT)`. */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const words: Record<string, string> = {
+    ENOENT: "does not exist",
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EISDIR: "is a folder, not a file",
+    ENOTDIR: "a part of the path is not a folder",
+    EEXIST: "already exists",
+    ENOSPC: "no space left on the device",
+    EROFS: "the file system is read-only",
+    EMFILE: "too many open files",
+    ENAMETOOLONG: "the name is too long",
+    ELOOP: "too many symbolic links",
+    EIO: "input/output error",
+  };
+  if (code && words[code]) return `${words[code]} (${code})`;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
  * A feature that cannot be computed: a signal with NaN or Inf samples, a clip too short for the
  * params, an empty signal, or a plugin whose output breaks its declared shape. `source` names the
  * audio file when there is one.
