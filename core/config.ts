@@ -5,8 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { isAbsolute, join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigError, PluginError } from "./errors.ts";
+import { importUserModule } from "./load-module.ts";
 import { PLUGIN_KINDS, type Plugin } from "./plugin.ts";
 import { Registry, type RegisteredPlugin } from "./registry.ts";
 
@@ -42,18 +42,11 @@ export function resolvePluginSpecifier(specifier: string, cwd: string): string {
   }
 }
 
-/** Import a module and collect the plugins it exports (its default export, and named plugin exports). */
+/**
+ * Import a plugin module (a file path; see load-module.ts for how `import ... from "clave"` resolves)
+ * and collect the plugins it exports (its default export, and named plugin exports). */
 export async function importPlugins(file: string): Promise<unknown[]> {
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const hint =
-      /\.ts$/.test(file) && typeof process.versions.bun === "undefined" && typeof (globalThis as { Deno?: unknown }).Deno === "undefined"
-        ? " (this runtime cannot import TypeScript: use Bun or Deno, or compile the plugin to .js)"
-        : "";
-    throw new ConfigError(file, `cannot load plugin module: ${(error as Error).message}${hint}`, { cause: error });
-  }
+  const module = await importUserModule(file);
   const found: unknown[] = [];
   const add = (value: unknown) => {
     if (Array.isArray(value)) value.forEach(add);
@@ -80,11 +73,7 @@ export async function loadConfig(cwd: string): Promise<{ file: string; config: C
       throw new ConfigError(file, `invalid JSON: ${(error as Error).message}`);
     }
   } else {
-    try {
-      config = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
-    } catch (error) {
-      throw new ConfigError(file, `cannot load config: ${(error as Error).message}`, { cause: error });
-    }
+    config = (await importUserModule(file)).default;
   }
   if (typeof config !== "object" || config === null) throw new ConfigError(file, "the config must be an object");
   const plugins = (config as ClaveConfig).plugins;

@@ -1,8 +1,9 @@
 /**
  * Build the Node/CommonJS distribution from the TypeScript sources (Bun and Deno run the sources):
- *   dist/esm/index.js   ESM entry (`import "clave"` on Node)
+ *   dist/esm/index.js   ESM entry (`import "clave"` on Node, Deno)
+ *   dist/esm/cli.js     the CLI (`npx clave`); it shares its modules with index.js through chunks
+ *                       beside them, so plugins that import "clave" meet the running instance
  *   dist/cjs/index.cjs  CommonJS entry (`require("clave")`, tslab notebooks)
- *   dist/esm/cli.js     the CLI, for `npx clave` without Bun
  *   dist/types/         declarations (`types` in package.json, node10-resolvable)
  * Usage: bun scripts/build.ts
  */
@@ -22,8 +23,7 @@ const common: BuildOptions = {
 
 rmSync("dist", { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: { index: "index.ts" }, format: "esm", outdir: "dist/esm" }),
-  build({ ...common, entryPoints: { cli: "bin/clave.ts" }, format: "esm", outdir: "dist/esm" }),
+  build({ ...common, entryPoints: { index: "index.ts", cli: "bin/clave.ts" }, format: "esm", splitting: true, outdir: "dist/esm" }),
   build({
     ...common,
     entryPoints: { index: "index.ts" },

@@ -15,6 +15,15 @@ describe("README", () => {
     expect(readme).toContain("npm test");
   });
 
+  test("lists exactly the Debian packages .ci/run installs for the tests", () => {
+    const ci = readFileSync(join(ROOT, ".ci", "apt-packages"), "utf8")
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "" && !l.startsWith("#"));
+    const shown = /apt-get install -y ([^\n`]+)/.exec(readme)?.[1].trim().split(/\s+/);
+    expect(shown).toEqual(ci);
+  });
+
   test("its feature plugin example loads, validates and extracts the shape it declares", async () => {
     expect(example).toBeDefined();
     const dir = tempDir();
