@@ -10,6 +10,8 @@ import type { Registry } from "./core/registry.ts";
 import { builtinPlugins } from "./plugins/index.ts";
 
 export * from "./core/index.ts";
+// Arquero, for the tables clave returns, so a notebook cell imports from "clave" alone.
+export * as aq from "arquero";
 export { builtinPlugins };
 // Readers of the published datasets' own tables (FMA metadata, Kaggle's GTZAN feature CSVs).
 export { readFmaTracks, readFmaGenres, fmaAudioPath, fmaKnownIssue } from "./plugins/sources/fma.ts";

@@ -18,3 +18,4 @@ export * from "./metrics/index.ts";
 export * from "./train/index.ts";
 export * from "./layers/index.ts";
 export * from "./run/index.ts";
+export * from "./display.ts";

@@ -145,7 +145,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
   const classWeights =
     options.classWeights ?? (s.class_weight === "balanced" ? balancedClassWeights(data.y, nClasses) : undefined);
   const totalEpochs = options.phases.reduce((n, p) => n + p.epochs, 0);
-  const bar = options.progress === false ? undefined : progress(totalEpochs, options.label ?? "train");
+  const bar = options.progress === false ? undefined : progress(totalEpochs, options.label ?? "train", { everyItem: true });
 
   await withSeededRandom(options.seed, async () => {
     const x = tf.tensor(data.x.data, [...data.x.shape]);

@@ -1,0 +1,133 @@
+/**
+ * Rich display in TypeScript notebooks (tslab): `show(x)` puts a chart up as an inline SVG figure and
+ * an Arquero table as an HTML table; anywhere else it prints text. Arquero tables also show this way
+ * when they are a cell's value, and print as aligned text from `console.log` in scripts, instead of
+ * their internals.
+ *
+ * tslab hands cells its display functions through `require("tslab")` inside the kernel; clave is
+ * not a cell, so it finds the kernel's own tslab module among the modules already loaded (a second
+ * copy of tslab would not be connected to the kernel).
+ *
+ *     import { show, aq } from "clave";
+ *     show(aq.table({ genre: ["son", "rumba"], tracks: [66, 44] }));
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { inspect } from "node:util";
+import { ColumnTable } from "arquero";
+
+/** What tslab's `display` offers (the subset clave uses). */
+export interface NotebookDisplay {
+  html(s: string): void;
+  svg(s: string): void;
+  png(b: Uint8Array): void;
+  text(s: string): void;
+}
+
+/** Something that renders itself as an SVG figure (a chart). */
+export interface SvgRenderable {
+  toSVG(): Promise<string> | string;
+}
+
+const TSLAB_KERNEL_MODULE = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
+let cached: NotebookDisplay | null | undefined;
+
+/** The running tslab kernel's display functions, or undefined outside a notebook. */
+export function notebookDisplay(): NotebookDisplay | undefined {
+  if (cached !== undefined) return cached ?? undefined;
+  cached = null;
+  try {
+    const require = createRequire(import.meta.url);
+    const kernel = Object.keys(require.cache ?? {}).find((f) => TSLAB_KERNEL_MODULE.test(f));
+    if (kernel) cached = (require(join(dirname(kernel), "public.js")) as { display: NotebookDisplay }).display;
+  } catch {
+    cached = null;
+  }
+  return cached ?? undefined;
+}
+
+/** Whether clave runs inside a tslab notebook kernel. */
+export function inNotebook(): boolean {
+  return notebookDisplay() !== undefined;
+}
+
+/** Rows shown of a table by default (like pandas' display.max_rows). */
+export const TABLE_ROWS = 20;
+
+const TABLE_STYLE = {
+  table: "border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px;",
+  th: "text-align: right; padding: 3px 8px; border-bottom: 1px solid #999;",
+  td: "padding: 2px 8px; border-bottom: 1px solid #eee;",
+};
+
+/** A table as HTML: the first `rows` rows, and a line saying how many there are. */
+export function tableHtml(table: ColumnTable, rows = TABLE_ROWS): string {
+  const n = table.numRows();
+  const html = table.toHTML({ limit: rows, style: TABLE_STYLE, maxdigits: 4 });
+  const more = n > rows ? `${rows} of ${n} rows × ${table.numCols()} columns` : `${n} rows × ${table.numCols()} columns`;
+  return `<div>${html}<p style="font-size: 12px; color: #666;">${more}</p></div>`;
+}
+
+function cellText(value: unknown, decimals: number): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number") return value.toFixed(decimals);
+  // Control characters (terminal escapes in labels) are shown, never sent raw.
+  return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+}
+
+/**
+ * A table as aligned text: the first `rows` rows; numbers right-aligned, with 4 decimals throughout
+ * a column that holds any fraction and none in a column of whole numbers.
+ */
+export function tableText(table: ColumnTable, rows = TABLE_ROWS): string {
+  const names = table.columnNames();
+  const objects = table.objects({ limit: rows }) as Record<string, unknown>[];
+  const numeric = names.map((n) => objects.every((o) => o[n] === null || o[n] === undefined || typeof o[n] === "number"));
+  const decimals = names.map((n) => (objects.some((o) => typeof o[n] === "number" && !Number.isInteger(o[n])) ? 4 : 0));
+  const cells = objects.map((o) => names.map((n, j) => cellText(o[n], decimals[j])));
+  const widths = names.map((n, j) => Math.max(n.length, ...cells.map((r) => r[j].length)));
+  const line = (values: string[]) => values.map((v, j) => (numeric[j] ? v.padStart(widths[j]) : v.padEnd(widths[j]))).join("  ").trimEnd();
+  const out = [line(names), widths.map((w) => "-".repeat(w)).join("  "), ...cells.map(line)];
+  const n = table.numRows();
+  out.push(n > rows ? `(${rows} of ${n} rows × ${names.length} columns)` : `(${n} rows × ${names.length} columns)`);
+  return out.join("\n");
+}
+
+function isSvgRenderable(value: unknown): value is SvgRenderable {
+  return typeof value === "object" && value !== null && typeof (value as SvgRenderable).toSVG === "function";
+}
+
+/**
+ * Show a value: a chart as an SVG figure, an Arquero table as an HTML table, anything else as text.
+ * In a notebook the figure appears in the cell's output; elsewhere tables print as text and charts
+ * print nothing (save them with `chart.save("figure.svg")`). Resolves when the output is sent.
+ */
+export async function show(value: unknown): Promise<void> {
+  const display = notebookDisplay();
+  if (value instanceof ColumnTable) {
+    if (display) display.html(tableHtml(value));
+    else process.stdout.write(`${tableText(value)}\n`);
+    return;
+  }
+  if (isSvgRenderable(value)) {
+    const svg = await value.toSVG();
+    if (display) display.svg(svg);
+    return;
+  }
+  if (display) display.text(typeof value === "string" ? value : inspect(value, { depth: 4 }));
+  else process.stdout.write(`${typeof value === "string" ? value : inspect(value, { depth: 4 })}\n`);
+}
+
+// A table that is a cell's value reaches tslab through console.log → util.inspect: show it as HTML
+// there, and as aligned text in a terminal, rather than the object's internals.
+const proto = ColumnTable.prototype as unknown as Record<symbol, unknown>;
+if (!(inspect.custom in proto)) {
+  proto[inspect.custom] = function (this: ColumnTable): string {
+    const display = notebookDisplay();
+    if (display) {
+      display.html(tableHtml(this));
+      return `ColumnTable (${this.numRows()} rows × ${this.numCols()} columns)`;
+    }
+    return tableText(this);
+  };
+}
