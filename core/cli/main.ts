@@ -12,6 +12,7 @@ import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
 import { registerPlugins } from "./plugins.ts";
 import { registerRun } from "./run.ts";
+import { printable } from "./table.ts";
 import { registerTrain } from "./train.ts";
 
 export function buildProgram(): Command {
@@ -53,11 +54,11 @@ export async function main(argv: readonly string[], options: { builtins: readonl
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof ClaveError) {
-      process.stderr.write(`clave: ${error.message}\n`);
+      process.stderr.write(`clave: ${printable(error.message)}\n`);
       if (process.env.CLAVE_DEBUG && error.stack) process.stderr.write(`${error.stack}\n`);
       return error.exitCode;
     }
-    process.stderr.write(`clave: ${error instanceof Error ? (process.env.CLAVE_DEBUG ? error.stack : error.message) : String(error)}\n`);
+    process.stderr.write(`clave: ${error instanceof Error ? (process.env.CLAVE_DEBUG ? error.stack : printable(error.message)) : printable(String(error))}\n`);
     return 1;
   }
 }
