@@ -5,14 +5,14 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { buildManifest } from "../dataset/build.ts";
-import { readManifest, writeManifest, type Manifest } from "../dataset/manifest.ts";
-import { applySplit, findLeaks, namedSplits, type GroupBy } from "../dataset/split.ts";
+import { labelCaseWarnings, readManifest, writeManifest, type Manifest } from "../dataset/manifest.ts";
+import { applySplit, emptySplitWarnings, findLeaks, namedSplits, splitRatiosOf, type GroupBy } from "../dataset/split.ts";
 import { datasetStats } from "../dataset/stats.ts";
 import { validateManifest } from "../dataset/validate.ts";
 import { UsageError } from "../errors.ts";
 import { parseParamAssignments, resolveParams } from "../params.ts";
 import { cliRegistry, collect } from "./context.ts";
-import { formatTable, type Cell } from "./table.ts";
+import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 
 const GROUPS: readonly GroupBy[] = ["auto", "artist", "track"];
 
@@ -82,6 +82,18 @@ export function formatStats(manifest: Pick<Manifest, "rows">): string {
   return formatTable(rows);
 }
 
+/** Print warnings to stderr, each as `clave: warning: ...`. */
+export function warn(warnings: readonly string[]): void {
+  for (const w of warnings) process.stderr.write(messageLine(`warning: ${w}`));
+}
+
+/** `readManifest`, with what looks unintended in it (labels differing only in case) warned about. */
+export async function readManifestWarned(file: string, options: { root?: string } = {}): Promise<Manifest> {
+  const manifest = await readManifest(file, options);
+  warn(labelCaseWarnings(manifest.rows));
+  return manifest;
+}
+
 function addSplitFlags(command: Command): Command {
   return command
     .option("--split <how>", "auto (the published split if the data has one, else stratified), stratified, none, or a published split's name (sturm, fma)")
@@ -147,17 +159,18 @@ Tracks that cannot be listed or read are reported and left out; the others are w
       if (split.seed !== undefined && known.includes("seed") && values.seed === undefined) values.seed = split.seed;
       const params = resolveParams(source, values);
       const out = resolve(o.out ?? (typeof params.path === "string" ? join(params.path, "manifest.csv") : join("data", source.name, "manifest.csv")));
-      const result = await buildManifest(source, params as Record<string, unknown>, { out, split: o.split, ...split, hash: o.hash, probe: o.probe });
+      const result = await buildManifest(source, params, { out, split: o.split, ...split, hash: o.hash, probe: o.probe });
       const { rows } = result.manifest;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ out, tracks: rows.length, listed: result.listed, rendered: result.rendered, problems: result.problems }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ out, tracks: rows.length, listed: result.listed, rendered: result.rendered, problems: result.problems, warnings: result.warnings }, null, 2)}\n`);
       } else {
         process.stdout.write(`${formatStats(result.manifest)}\n`);
-        process.stdout.write(`wrote ${out}: ${rows.length} tracks from source ${source.name}${result.rendered ? ` (${result.rendered} rendered)` : ""}\n`);
+        process.stdout.write(`wrote ${printable(out)}: ${rows.length} tracks from source ${source.name}${result.rendered ? ` (${result.rendered} rendered)` : ""}\n`);
       }
-      for (const p of result.problems) process.stderr.write(`clave: ${p.path}: ${p.reason}\n`);
+      for (const p of result.problems) process.stderr.write(messageLine(`${p.path}: ${p.reason}`));
+      warn(result.warnings);
       if (result.problems.length > 0) {
-        process.stderr.write(`clave: ${result.problems.length} problem(s); ${rows.length} of ${result.listed} listed tracks written\n`);
+        process.stderr.write(messageLine(`${result.problems.length} problem(s); ${rows.length} of ${result.listed} listed tracks written`));
         if (o.strict) process.exitCode = 1;
       }
     });
@@ -180,7 +193,7 @@ Exits 1 when it finds any issue, 0 when none. Examples:
   clave dataset validate data/fma/manifest.csv --no-decode --expected-duration 30`,
     )
     .action(async (file: string, o: { decode: boolean; hash: boolean; expectedDuration?: string; tolerance?: string; root?: string; json?: boolean }) => {
-      const manifest = await readManifest(file, { root: o.root });
+      const manifest = await readManifestWarned(file, { root: o.root });
       const report = await validateManifest(manifest, {
         decode: o.decode,
         hash: o.hash,
@@ -190,7 +203,7 @@ Exits 1 when it finds any issue, 0 when none. Examples:
       if (o.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         if (report.issues.length > 0) process.stdout.write(`${formatTable(report.issues.map((i) => ({ kind: i.kind, id: i.id, detail: i.detail })))}\n`);
-        process.stdout.write(`${report.issues.length} issue(s) in ${report.checked} tracks of ${file}\n`);
+        process.stdout.write(`${report.issues.length} issue(s) in ${report.checked} tracks of ${printable(file)}\n`);
       }
       if (report.issues.length > 0) process.exitCode = 1;
     });
@@ -202,9 +215,10 @@ Exits 1 when it finds any issue, 0 when none. Examples:
     .option("--json", "print JSON (one object per label, then the total as label \"(all)\")")
     .addHelpText("after", "\nExample:\n  clave dataset stats data/synthetic/manifest.csv")
     .action(async (file: string, o: { json?: boolean }) => {
-      const manifest = await readManifest(file);
+      const manifest = await readManifestWarned(file);
       if (o.json) process.stdout.write(`${JSON.stringify(datasetStats(manifest), null, 2)}\n`);
       else process.stdout.write(`${formatStats(manifest)}\n`);
+      warn(emptySplitWarnings(manifest));
     });
 
   addSplitFlags(
@@ -225,18 +239,20 @@ Examples:
   clave dataset split data/fma/manifest.csv --split stratified --group artist --kfold 5`,
     )
     .action(async (file: string, o: SplitFlags & { out?: string; json?: boolean }) => {
-      const original = await readManifest(file);
+      const original = await readManifestWarned(file);
       const named = namedSplits(original);
       if (o.split !== undefined && !["auto", "stratified", "none", ...named].includes(o.split)) {
         throw new UsageError(`--split ${o.split}: expected auto, stratified, none${named.map((n) => `, ${n}`).join("")} (the published splits ${file} carries)`);
       }
-      const manifest = applySplit(original, o.split ?? "auto", splitOptions(o));
+      const options = splitOptions(o);
+      const manifest = applySplit(original, o.split ?? "auto", options);
       const leaks = [...findLeaks(manifest.rows), ...(manifest.extraColumns.includes("fold") ? findLeaks(manifest.rows, "fold") : [])];
       const out = o.out ?? file;
       await writeManifest(out, manifest);
       if (o.json) process.stdout.write(`${JSON.stringify({ out, stats: datasetStats(manifest), leaks }, null, 2)}\n`);
-      else process.stdout.write(`${formatStats(manifest)}\nwrote ${out}\n`);
-      for (const leak of leaks) process.stderr.write(`clave: ${leak.kind} ${leak.key} is in ${leak.parts.join(" and ")} (${leak.ids.join(", ")})\n`);
+      else process.stdout.write(`${formatStats(manifest)}\nwrote ${printable(out)}\n`);
+      warn(emptySplitWarnings(manifest, splitRatiosOf(original, o.split ?? "auto", options)));
+      for (const leak of leaks) process.stderr.write(messageLine(`${leak.kind} ${leak.key} is in ${leak.parts.join(" and ")} (${leak.ids.join(", ")})`));
       if (leaks.length > 0) process.exitCode = 1;
     });
 }

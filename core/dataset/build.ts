@@ -4,16 +4,17 @@
  * beside the manifest, splits, and writes the manifest atomically. A track that fails is reported
  * and left out; the others go on, and every problem is returned at the end.
  */
-import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { audioInfo } from "../audio/index.ts";
 import { DatasetError } from "../errors.ts";
 import { writeFileAtomic } from "../fsutil.ts";
 import type { SourceContext, SourcePlugin, Track, TrackProblem } from "../plugin.ts";
+import { resolveParams } from "../params.ts";
 import { progress } from "../progress.ts";
+import { fileFault } from "./files.ts";
 import { hashBytes, hashFile } from "./hash.ts";
-import { MANIFEST_COLUMNS, relativePath, writeManifest, type Manifest, type ManifestRow } from "./manifest.ts";
-import { applySplit, type ApplySplitOptions, type SplitStrategy } from "./split.ts";
+import { labelCaseWarnings, MANIFEST_COLUMNS, relativePath, writeManifest, type Manifest, type ManifestRow } from "./manifest.ts";
+import { applySplit, emptySplitWarnings, splitRatiosOf, type ApplySplitOptions, type SplitStrategy } from "./split.ts";
 import { encodeWav16 } from "./wav.ts";
 
 export interface BuildOptions extends ApplySplitOptions {
@@ -44,6 +45,11 @@ export interface BuildResult {
   listed: number;
   /** Audio files rendered (sources without files). */
   rendered: number;
+  /**
+   * What the manifest holds that is likely not what was meant: a class with no track in a part of the
+   * split (saying how many tracks it needs), labels that differ only in case.
+   */
+  warnings: string[];
 }
 
 async function collectTracks(listing: Promise<Track[]> | AsyncIterable<Track>): Promise<Track[]> {
@@ -84,8 +90,9 @@ function asString(value: string | number | boolean | null | undefined): string {
 
 const reasonOf = (error: unknown) => (error as { reason?: string }).reason ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
-/** Build a dataset's manifest from a source (params already validated, e.g. by `resolveParams`). */
-export async function buildManifest(source: SourcePlugin, params: Record<string, unknown>, options: BuildOptions): Promise<BuildResult> {
+/** Build a dataset's manifest from a source; `values` are checked against its params schema, defaults filled. */
+export async function buildManifest(source: SourcePlugin, values: Readonly<Record<string, unknown>>, options: BuildOptions): Promise<BuildResult> {
+  const params = resolveParams(source, values) as Record<string, unknown>;
   const problems: TrackProblem[] = [];
   const ctx: SourceContext = { problem: (p) => void problems.push(p), abort: options.abort };
   const listed = await collectTracks(source.list(params as never, ctx));
@@ -133,8 +140,9 @@ export async function buildManifest(source: SourcePlugin, params: Record<string,
     try {
       if (track.path) {
         const file = resolve(sourceRoot, track.path);
-        if (!existsSync(file)) {
-          problems.push({ path: file, reason: `missing file (track ${track.id}): left out` });
+        const fault = await fileFault(file);
+        if (fault) {
+          problems.push({ path: file, reason: `${fault.kind === "missing" ? "missing file" : fault.reason} (track ${track.id}): left out` });
           return;
         }
         let duration = track.duration_s ?? null;
@@ -172,5 +180,6 @@ export async function buildManifest(source: SourcePlugin, params: Record<string,
   let manifest: Manifest = { root: outDir, rows: rows.filter((r): r is ManifestRow => r !== undefined), extraColumns };
   manifest = applySplit(manifest, strategy, options);
   if (options.write !== false) await writeManifest(outFile, manifest);
-  return { manifest, problems, listed: listed.length, rendered };
+  const warnings = [...emptySplitWarnings(manifest, splitRatiosOf(manifest, strategy, options)), ...labelCaseWarnings(manifest.rows)];
+  return { manifest, problems, listed: listed.length, rendered, warnings };
 }

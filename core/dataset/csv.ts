@@ -18,6 +18,42 @@ export function parseCsvRecords(text: string): string[][] {
   return records;
 }
 
+/**
+ * The first quoting fault of a CSV text, or null: a quoted field never closed (the parser would read
+ * the rest of the file into it), or text after a field's closing quote (which the parser drops).
+ * `line` is 1-based, where the faulty field starts.
+ */
+export function csvQuoteFault(text: string): { line: number; problem: string } | null {
+  let line = 1;
+  let fieldStart = true;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' && fieldStart) {
+      const opened = line;
+      let closed = false;
+      for (i++; i < text.length; i++) {
+        if (text[i] === "\n") line++;
+        if (text[i] !== '"') continue;
+        if (text[i + 1] === '"') i++;
+        else {
+          closed = true;
+          break;
+        }
+      }
+      if (!closed) return { line: opened, problem: "a quoted field is never closed (a \" without its closing \")" };
+      const next = text[i + 1];
+      if (next !== undefined && next !== "," && next !== "\n" && next !== "\r") {
+        return { line, problem: "text after a quoted field's closing quote (quotes inside a field must be doubled, \"\")" };
+      }
+      fieldStart = false;
+      continue;
+    }
+    if (c === "\n") line++;
+    fieldStart = c === "," || c === "\n" || c === "\r";
+  }
+  return null;
+}
+
 function formatCell(value: CsvCell): string {
   if (value === null || value === undefined) return "";
   const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : String(value);

@@ -8,3 +8,4 @@ export * from "./wav.ts";
 export * from "./build.ts";
 export * from "./validate.ts";
 export * from "./stats.ts";
+export * from "./files.ts";

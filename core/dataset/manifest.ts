@@ -12,7 +12,7 @@
  *   source      name of the source plugin that listed the track (`gtzan`, `fma`, `folder`, `synthetic`)
  *   path        audio file, relative to the dataset root, `/`-separated (absolute only when it cannot
  *               be made relative, e.g. on another Windows drive)
- *   hash        `sha256` of the file's bytes, lower-case hex (empty if not computed)
+ *   hash        `sha256` of the file's bytes, 64 lower-case hex digits (empty if not computed)
  *   duration_s  duration in seconds, from the file's header (empty if unknown)
  *   sr          native sampling rate of the file in Hz (empty if unknown)
  *   split       `train`, `validation`, `test`, `excluded` (kept out on purpose, e.g. GTZAN's faulty
@@ -28,9 +28,10 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import * as aq from "arquero";
-import { DatasetError } from "../errors.ts";
+import { DatasetError, fsReason, ManifestError } from "../errors.ts";
 import { writeFileAtomic } from "../fsutil.ts";
-import { formatCsv, parseCsvRecords, type CsvCell } from "./csv.ts";
+import { csvQuoteFault, formatCsv, parseCsvRecords, type CsvCell } from "./csv.ts";
+import { fileFault } from "./files.ts";
 
 export const MANIFEST_COLUMNS = ["id", "label", "artist", "title", "source", "path", "hash", "duration_s", "sr", "split"] as const;
 export type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
@@ -78,18 +79,35 @@ export function trackPath(manifest: Pick<Manifest, "root">, row: Pick<ManifestRo
   return resolve(manifest.root, row.path);
 }
 
-function parseNumber(text: string, file: string, row: number, column: string): number | null {
+/** A manifest's `hash` cell: a sha256 in lower-case hex, or empty. */
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+function parseNumber(text: string, file: string, row: number, id: string, column: string): number | null {
   if (text.trim() === "") return null;
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new DatasetError(file, `row ${row}: ${column} ${JSON.stringify(text)} is not a number`);
+  if (!Number.isFinite(value)) throw new ManifestError(file, `${column} ${JSON.stringify(text)} is not a number`, row, id);
   return value;
+}
+
+/** Refuse ids on several rows, naming each with its rows (counted from 1). */
+function checkUniqueIds(rows: readonly ManifestRow[], rowNumbers: readonly number[], file: string): void {
+  const byId = new Map<string, number[]>();
+  rows.forEach((row, i) => byId.set(row.id, [...(byId.get(row.id) ?? []), rowNumbers[i]]));
+  const repeated = [...byId].filter(([, at]) => at.length > 1);
+  if (repeated.length === 0) return;
+  const shown = repeated.slice(0, 10).map(([id, at]) => `${JSON.stringify(id)} (rows ${at.join(", ")})`);
+  const more = repeated.length > shown.length ? ` and ${repeated.length - shown.length} more` : "";
+  throw new ManifestError(file, `duplicate id${repeated.length > 1 ? "s" : ""}: ${shown.join(", ")}${more}; each track needs its own id`);
 }
 
 /**
  * Parse a manifest's CSV text. `file` names it in errors; `root` is the folder its paths are
- * relative to (default: the file's folder).
+ * relative to (default: the file's folder). Refused with a `ManifestError`: broken quoting, a row
+ * without an id, ids on several rows, a hash that is not 64 lower-case hex digits, a number that is not one.
  */
 export function parseManifest(text: string, file: string, root = dirname(resolve(file))): Manifest {
+  const fault = csvQuoteFault(text);
+  if (fault) throw new ManifestError(file, `line ${fault.line}: ${fault.problem}`);
   const records = parseCsvRecords(text);
   if (records.length === 0) throw new DatasetError(file, "empty file: expected a manifest header");
   const header = records[0].map((h) => h.trim());
@@ -101,11 +119,16 @@ export function parseManifest(text: string, file: string, root = dirname(resolve
   const extraColumns = header.filter((h) => h !== "" && !(MANIFEST_COLUMNS as readonly string[]).includes(h));
   const at = (record: string[], column: string) => record[index.get(column)!] ?? "";
   const rows: ManifestRow[] = [];
+  const rowNumbers: number[] = [];
   for (let r = 1; r < records.length; r++) {
     const record = records[r];
     if (record.every((v) => v === "")) continue;
     const id = at(record, "id");
-    if (id === "") throw new DatasetError(file, `row ${r}: empty id`);
+    if (id === "") throw new ManifestError(file, "empty id", r);
+    const hash = at(record, "hash");
+    if (hash !== "" && !SHA256_HEX.test(hash)) {
+      throw new ManifestError(file, `hash ${JSON.stringify(hash)} is not a sha256: expected 64 lower-case hex digits, or nothing`, r, id);
+    }
     const extra: Record<string, string> = {};
     for (const column of extraColumns) extra[column] = at(record, column);
     rows.push({
@@ -115,25 +138,46 @@ export function parseManifest(text: string, file: string, root = dirname(resolve
       title: at(record, "title"),
       source: at(record, "source"),
       path: at(record, "path"),
-      hash: at(record, "hash"),
-      duration_s: parseNumber(at(record, "duration_s"), file, r, "duration_s"),
-      sr: parseNumber(at(record, "sr"), file, r, "sr"),
+      hash,
+      duration_s: parseNumber(at(record, "duration_s"), file, r, id, "duration_s"),
+      sr: parseNumber(at(record, "sr"), file, r, id, "sr"),
       split: at(record, "split"),
       extra,
     });
+    rowNumbers.push(r);
   }
+  checkUniqueIds(rows, rowNumbers, file);
   return { root: resolve(root), rows, extraColumns };
 }
 
 /** Read a manifest CSV. Its paths are relative to its folder unless `options.root` says otherwise. */
 export async function readManifest(file: string, options: { root?: string } = {}): Promise<Manifest> {
+  const fault = await fileFault(file);
+  if (fault) throw new DatasetError(file, `cannot read the manifest: ${fault.reason}`);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new DatasetError(file, `cannot read the manifest: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new DatasetError(file, `cannot read the manifest: ${fsReason(error)}`);
   }
   return parseManifest(text, file, options.root ?? dirname(resolve(file)));
+}
+
+/**
+ * Labels that differ only in case (`Salsa`, `salsa`): each is a class of its own, which is seldom
+ * what was meant. One message per group, naming the labels and how many tracks each has.
+ */
+export function labelCaseWarnings(rows: readonly Pick<ManifestRow, "label">[]): string[] {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.label, (counts.get(row.label) ?? 0) + 1);
+  const groups = new Map<string, string[]>();
+  for (const label of [...counts.keys()].sort()) {
+    const key = label.toLowerCase();
+    groups.set(key, [...(groups.get(key) ?? []), label]);
+  }
+  return [...groups.values()]
+    .filter((labels) => labels.length > 1)
+    .map((labels) => `labels ${labels.map((l) => `${JSON.stringify(l)} (${counts.get(l)} tracks)`).join(", ")} differ only in case: they are ${labels.length} classes`);
 }
 
 function roundTo(value: number | null, digits: number): CsvCell {

@@ -158,6 +158,75 @@ export interface ApplySplitOptions extends SplitOptions {
   kfold?: number;
 }
 
+/** What `applySplit` does for `strategy` on this manifest: `auto` resolved. */
+function chosenStrategy(manifest: Pick<Manifest, "extraColumns">, strategy: SplitStrategy): SplitStrategy {
+  const named = namedSplits(manifest);
+  return strategy === "auto" ? (named.length === 1 ? named[0] : "stratified") : strategy;
+}
+
+/** The ratios `applySplit` splits with for `strategy`: null when it is not a stratified split. */
+export function splitRatiosOf(
+  manifest: Pick<Manifest, "extraColumns">,
+  strategy: SplitStrategy = "auto",
+  options: Pick<SplitOptions, "ratios"> = {},
+): readonly [number, number, number] | null {
+  return chosenStrategy(manifest, strategy) === "stratified" ? (options.ratios ?? DEFAULT_RATIOS) : null;
+}
+
+const neededCache = new Map<string, number | null>();
+
+/**
+ * The fewest tracks of a class (or artists, when grouped by artist) for which a stratified split with
+ * `ratios` gives every part with a ratio above 0 at least one of them; null above 1000.
+ */
+export function tracksNeeded(ratios: readonly number[]): number | null {
+  const key = ratios.join(",");
+  if (neededCache.has(key)) return neededCache.get(key)!;
+  const parts = ratios.map((r, p) => (r > 0 ? p : -1)).filter((p) => p >= 0);
+  let needed: number | null = null;
+  // The assignment of one class's tracks grows with n: the first n that fills every part is the answer.
+  for (let n = parts.length; n <= 1000 && needed === null; n++) {
+    const rows = Array.from({ length: n }, (_, i) => ({ id: String(i), label: "c", artist: "" }));
+    const assigned = new Set(assignParts(rows, ratios, 0, "track"));
+    if (parts.every((p) => assigned.has(p))) needed = n;
+  }
+  neededCache.set(key, needed);
+  return needed;
+}
+
+function ratioText(ratios: readonly number[]): string {
+  const total = ratios.reduce((a, b) => a + b, 0);
+  return ratios.map((r) => Number(((100 * r) / total).toFixed(1))).join("/");
+}
+
+/**
+ * A warning for each class that has no track in a part of a split manifest — `clave train` would
+ * find no test examples of it, or none at all. `ratios`: those of the stratified split that made it
+ * (parts with ratio 0 are empty on purpose); null or absent: the parts the manifest uses, and the
+ * advice is for the default 80/10/10 split.
+ */
+export function emptySplitWarnings(manifest: Pick<Manifest, "rows">, ratios?: readonly number[] | null): string[] {
+  const inParts = manifest.rows.filter((r) => (SPLITS as readonly string[]).includes(r.split));
+  if (inParts.length === 0) return [];
+  const parts = ratios
+    ? SPLITS.filter((_, p) => (ratios[p] ?? 0) > 0)
+    : SPLITS.filter((p) => p !== "validation" || inParts.some((r) => r.split === "validation"));
+  const advised = ratios ?? DEFAULT_RATIOS;
+  const needed = tracksNeeded(advised);
+  const warnings: string[] = [];
+  for (const label of [...new Set(inParts.map((r) => r.label))].sort()) {
+    const rows = inParts.filter((r) => r.label === label);
+    const count = (p: Split) => rows.filter((r) => r.split === p).length;
+    const empty = parts.filter((p) => count(p) === 0);
+    if (empty.length === 0) continue;
+    const counts = SPLITS.map((p) => `${count(p)} ${p}`).join(", ");
+    const artists = rows.some((r) => r.artist.trim() !== "") ? ` (of ${needed} artists, when grouped by artist)` : "";
+    const advice = needed === null ? "" : `; with ratios ${ratioText(advised)} a class needs at least ${needed} tracks${artists}, or change --ratios`;
+    warnings.push(`class ${JSON.stringify(label)} has no ${empty.join(" or ")} track (${rows.length} tracks: ${counts})${advice}`);
+  }
+  return warnings;
+}
+
 /**
  * A copy of the manifest with its `split` column set.
  *   - `auto`: the manifest's published split when it carries exactly one (`split_sturm`, `split_fma`),
@@ -168,8 +237,7 @@ export interface ApplySplitOptions extends SplitOptions {
  */
 export function applySplit(manifest: Manifest, strategy: SplitStrategy = "auto", options: ApplySplitOptions = {}): Manifest {
   const named = namedSplits(manifest);
-  let chosen = strategy;
-  if (strategy === "auto") chosen = named.length === 1 ? named[0] : "stratified";
+  const chosen = chosenStrategy(manifest, strategy);
   const keep = (row: ManifestRow) => options.includeExcluded || row.split !== EXCLUDED;
   let rows: ManifestRow[];
   if (chosen === "stratified") {

@@ -2,6 +2,8 @@
  * `clave dataset validate`: what is wrong with a dataset, as a list of issues, one per fault:
  *
  *   missing        the row's file does not exist
+ *   not_a_file     the row's path is a folder, a FIFO, a device or a socket (never opened: reading
+ *                  one could block or never end)
  *   hash_mismatch  the file's sha256 is not the manifest's (the file changed since the build)
  *   undecodable    the audio cannot be decoded, or holds no samples
  *   duplicate      the same audio under another id (same bytes, or the same decoded samples) —
@@ -11,14 +13,15 @@
  *                  given expected duration or else the median of the manifest's durations
  *   leak           a track, an artist or an audio content in more than one split (or fold)
  */
-import { existsSync } from "node:fs";
 import { audioInfo, loadAudio } from "../audio/index.ts";
+import { fsReason } from "../errors.ts";
 import { progress } from "../progress.ts";
+import { fileFault } from "./files.ts";
 import { hashBytes, hashFile } from "./hash.ts";
 import { trackPath, type Manifest } from "./manifest.ts";
 import { findLeaks } from "./split.ts";
 
-export type IssueKind = "missing" | "hash_mismatch" | "undecodable" | "duplicate" | "duplicate_id" | "duration" | "leak";
+export type IssueKind = "missing" | "not_a_file" | "hash_mismatch" | "undecodable" | "duplicate" | "duplicate_id" | "duration" | "leak";
 
 export interface ValidationIssue {
   kind: IssueKind;
@@ -59,7 +62,7 @@ function median(values: number[]): number | null {
 }
 
 const reasonOf = (error: unknown) => (error as { reason?: string }).reason ?? (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-const KIND_ORDER: IssueKind[] = ["missing", "hash_mismatch", "undecodable", "duplicate_id", "duplicate", "duration", "leak"];
+const KIND_ORDER: IssueKind[] = ["missing", "not_a_file", "hash_mismatch", "undecodable", "duplicate_id", "duplicate", "duration", "leak"];
 
 /** Check every row of a manifest; the report lists each fault found (an empty list: none). */
 export async function validateManifest(manifest: Manifest, options: ValidateOptions = {}): Promise<ValidationReport> {
@@ -79,13 +82,21 @@ export async function validateManifest(manifest: Manifest, options: ValidateOpti
       const row = rows[i];
       const file = trackPath(manifest, row);
       try {
-        if (row.path === "" || !existsSync(file)) {
-          add("missing", i, row.path === "" ? "no path in the manifest" : `file not found: ${file}`);
+        const fault = row.path === "" ? { kind: "missing" as const, reason: "no path in the manifest" } : await fileFault(file);
+        if (fault) {
+          add(fault.kind, i, row.path === "" ? fault.reason : `${file}: ${fault.reason}`);
           readable[i] = false;
           continue;
         }
         if (options.hash !== false) {
-          const actual = await hashFile(file);
+          let actual: string;
+          try {
+            actual = await hashFile(file);
+          } catch (error) {
+            add("undecodable", i, `cannot read ${file}: ${fsReason(error)}`);
+            readable[i] = false;
+            continue;
+          }
           if (row.hash !== "" && actual !== row.hash) add("hash_mismatch", i, `sha256 is ${actual.slice(0, 12)}…, the manifest says ${row.hash.slice(0, 12)}…`);
           fileHash[i] = actual;
         }

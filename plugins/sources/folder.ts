@@ -5,15 +5,20 @@
  *
  * Artist and title come from the file name when it matches `name_pattern` (by default
  * `Artist - Title.ext`), so that splits can keep each artist's tracks on one side.
+ *
+ * Symbolic links to files are followed. An entry with an audio extension that is not a regular file
+ * (a FIFO, a device, a broken link) is reported and left out, never opened.
  */
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
 import { defineSource, type Track } from "../../core/plugin.ts";
-import { ConfigError } from "../../core/errors.ts";
+import { ConfigError, fsReason } from "../../core/errors.ts";
+import { fileFault } from "../../core/dataset/files.ts";
 
 export const AUDIO_EXTENSIONS = ["wav", "au", "mp3", "ogg", "oga", "opus", "webm", "flac", "m4a", "aac", "aiff", "aif"];
 
+/** Every entry under `dir` that is not a folder (links to folders are not followed), sorted by name. */
 async function walk(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const files: string[] = [];
@@ -21,7 +26,7 @@ async function walk(dir: string): Promise<string[]> {
     if (entry.name.startsWith(".")) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) files.push(...(await walk(path)));
-    else if (entry.isFile()) files.push(path);
+    else files.push(path);
   }
   return files;
 }
@@ -38,13 +43,13 @@ export default defineSource({
       .describe("regular expression on the file name without extension; its named groups artist and title fill those columns (empty: none)"),
   }),
   root: (p) => resolve(p.path),
-  async list(p) {
+  async list(p, ctx) {
     const root = resolve(p.path);
     let files: string[];
     try {
       files = await walk(root);
     } catch (error) {
-      throw new ConfigError(root, `cannot read the folder: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+      throw new ConfigError(root, `cannot read the folder: ${fsReason(error)}`);
     }
     const wanted = new Set(p.extensions.map((e) => e.toLowerCase().replace(/^\./, "")));
     let pattern: RegExp | undefined;
@@ -57,6 +62,11 @@ export default defineSource({
     for (const file of files) {
       const ext = extname(file).slice(1).toLowerCase();
       if (!wanted.has(ext)) continue;
+      const fault = await fileFault(file);
+      if (fault) {
+        ctx.problem({ path: file, reason: `${fault.reason}: left out` });
+        continue;
+      }
       const rel = relative(root, file).split(sep).join("/");
       const parts = rel.split("/");
       const label = parts.length > 1 ? parts[0] : "unlabelled";

@@ -68,8 +68,8 @@ describe("manifest CSV", () => {
     expect(error).toBeInstanceOf(DatasetError);
     expect((error as Error).message).toContain(`${file}: not a manifest: missing columns artist, title, source, hash, duration_s, sr, split`);
     writeFileSync(file, `${MANIFEST_COLUMNS.join(",")}\na,b,,,s,p,,thirty,,\n`);
-    await expect(readManifest(file)).rejects.toThrow(`${file}: row 1: duration_s "thirty" is not a number`);
-    await expect(readManifest(join(dir, "nope.csv"))).rejects.toThrow("cannot read the manifest: ENOENT");
+    await expect(readManifest(file)).rejects.toThrow(`${file}: row 1 (id "a"): duration_s "thirty" is not a number`);
+    await expect(readManifest(join(dir, "nope.csv"))).rejects.toThrow("cannot read the manifest: does not exist (ENOENT)");
   });
 
   test("CSV quoting: commas, quotes, line breaks and edge spaces round-trip", () => {
