@@ -1,8 +1,9 @@
-/** `clave plugins`: every plugin the registry holds, with its params and their defaults. */
+/** `clave plugins`: every plugin the registry holds, with its params (enumerations with their values) and their defaults. */
 import type { Command } from "commander";
 import { UsageError } from "../errors.ts";
 import { PLUGIN_KINDS, type PluginKind } from "../plugin.ts";
 import { cliRegistry } from "./context.ts";
+import { printable } from "./table.ts";
 
 export function registerPlugins(program: Command): void {
   program
@@ -34,11 +35,11 @@ Plugins come from clave itself, from clave.config.{ts,json} in the working direc
         process.stdout.write(`\n${kind}s\n`);
         for (const p of ofKind) {
           const origin = p.origin === "builtin" ? "" : `  [${p.origin}]`;
-          process.stdout.write(`  ${p.name} — ${p.description}${origin}\n`);
+          process.stdout.write(`  ${printable(`${p.name} — ${p.description}${origin}`)}\n`);
           for (const param of p.params) {
             const value = param.required ? "(required)" : `= ${JSON.stringify(param.default)}`;
             const help = param.description ? `  ${param.description}` : "";
-            process.stdout.write(`      ${param.name}: ${param.type} ${value}${help}\n`);
+            process.stdout.write(`      ${printable(`${param.name}: ${param.type} ${value}${help}`)}\n`);
           }
         }
       }
