@@ -167,3 +167,27 @@ export class RunError extends ClaveError {
     super(`${path}: ${reason}`);
   }
 }
+
+/**
+ * A file or folder that cannot be read or written: missing, a directory where a file is expected, not a
+ * regular file (a FIFO, a device), no permission, a symlink loop, a full disk. `reason` says which in words.
+ */
+export class FileError extends ClaveError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${path}: ${reason}`, options);
+  }
+}
+
+/** A content hash (the key of the feature store) that is not a SHA-256 in lower-case hex; never used as a path. */
+export class ContentHashError extends ClaveError {
+  constructor(
+    readonly value: string,
+    readonly where?: string,
+  ) {
+    super(`${where ? `${where}: ` : ""}content hash ${JSON.stringify(value)} is not a SHA-256 (64 lower-case hex digits)`);
+  }
+}

@@ -1,38 +1,183 @@
-/** File helpers shared by everything that writes: nothing is ever written half. */
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, basename, join } from "node:path";
+/**
+ * File helpers shared by everything that reads or writes: nothing is ever written half, every I/O error
+ * names its path and says in words what is wrong, and only regular files are read as data (a FIFO or a
+ * device would block or never end).
+ */
+import { constants, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { lstat, mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { ClaveError, FileError } from "./errors.ts";
+
+const ERRNO_WORDS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or folder",
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "a part of the path is not a folder",
+  ELOOP: "too many levels of symbolic links (a symlink loop)",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  EEXIST: "already exists",
+  ENAMETOOLONG: "file name too long",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in the system",
+  EIO: "input/output error (a failing disk or network file system)",
+  EFBIG: "file too large",
+  EBUSY: "busy",
+  ENXIO: "no such device",
+};
+
+/** In words, what a Node file-system error says (its `code`), for messages users act on. */
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code && ERRNO_WORDS[code]) return ERRNO_WORDS[code];
+  if (code) return `cannot access (${code})`;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * `error` as a ClaveError naming `path`: clave's own errors pass through; a Node file-system error
+ * becomes a FileError whose reason says in words what went wrong (`doing` adds "cannot write: ...").
+ */
+export function fileError(path: string, error: unknown, doing?: string): ClaveError {
+  if (error instanceof ClaveError) return error;
+  const words = describeFsError(error);
+  return new FileError(path, doing ? `cannot ${doing}: ${words}` : words, { cause: error });
+}
+
+/** What kind of non-regular file a stat describes, in words. */
+function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  if (stats.isDirectory()) return "is a directory, not a file";
+  if (stats.isFIFO()) return "is not a regular file (a named pipe)";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "is not a regular file (a device)";
+  if (stats.isSocket()) return "is not a regular file (a socket)";
+  return "is not a regular file";
+}
+
+/**
+ * Open `path` for reading if it is a regular file, else throw a FileError naming it. The open does not
+ * block (a FIFO without a writer would wait forever) and the check is made on the opened file, so a
+ * file swapped between a check and the open cannot slip through.
+ */
+export async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw fileError(path, error);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new FileError(path, kindOf(stats));
+    return { handle, size: stats.size };
+  } catch (error) {
+    await handle.close();
+    throw fileError(path, error);
+  }
+}
+
+const TEMP_SUFFIX = ".tmp";
 
 function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}${TEMP_SUFFIX}`);
+}
+
+/** The writer's pid of a temporary made by `writeFileAtomic` (`.<name>.<pid>.<8 hex>.tmp`), else undefined. */
+export function temporaryOwner(name: string): number | undefined {
+  const m = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Temporaries younger than this are left alone even when their pid is gone (another host may own them). */
+export const STALE_TEMP_GRACE_MS = 10 * 60 * 1000;
+/** Temporaries older than this are removed whoever wrote them: no write takes a day. */
+export const STALE_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Remove the temporaries `writeFileAtomic` left in `dir` when its process was killed: those whose pid
+ * no longer runs (and that are older than a grace period), and any older than a day. Returns the paths
+ * removed. A missing folder has none; errors removing one are ignored (the next run tries again).
+ */
+export async function removeStaleTemporaries(dir: string, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const pid = temporaryOwner(name);
+    if (pid === undefined) continue;
+    const path = join(dir, name);
+    try {
+      const stats = await lstat(path);
+      if (!stats.isFile()) continue;
+      const age = now - stats.mtimeMs;
+      if (age > STALE_TEMP_MAX_AGE_MS || (age > STALE_TEMP_GRACE_MS && !isRunning(pid))) {
+        await rm(path, { force: true });
+        removed.push(path);
+      }
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
+}
+
+/** A folder that could not be made: EEXIST there means a file of that name is in the way. */
+function folderError(dir: string, error: unknown): ClaveError {
+  if ((error as NodeJS.ErrnoException).code === "EEXIST") return new FileError(dir, "is a file, not a folder", { cause: error });
+  return fileError(dir, error, "create folder");
 }
 
 /**
  * Write `data` to `path` atomically: write a temporary sibling, then rename it over `path`, so a
- * reader sees either the old file or the whole new one, never a part.
+ * reader sees either the old file or the whole new one, never a part. Errors (a full disk, a folder
+ * that is a file) are FileErrors naming `path`.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  try {
+    await mkdir(dirname(path), { recursive: true });
+  } catch (error) {
+    throw folderError(dirname(path), error);
+  }
   const tmp = tempSibling(path);
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });
-    throw error;
+    throw fileError(path, error, "write");
   }
 }
 
 /** Synchronous `writeFileAtomic`, for worker threads and exit paths. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+  } catch (error) {
+    throw folderError(dirname(path), error);
+  }
   const tmp = tempSibling(path);
   try {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw error;
+    throw fileError(path, error, "write");
   }
 }

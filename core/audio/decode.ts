@@ -5,6 +5,7 @@
  */
 import { open, readFile, stat } from "node:fs/promises";
 import { AudioDecodeError } from "../errors.ts";
+import { describeFsError } from "../fsutil.ts";
 import { decodeAu } from "./au.ts";
 import type { DecodedAudio } from "./decoded.ts";
 import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
@@ -22,10 +23,7 @@ export async function checkAudioFile(path: string): Promise<number> {
   try {
     info = await stat(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason =
-      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : `cannot read (${code ?? String(error)})`;
-    throw new AudioDecodeError(path, reason, { cause: error });
+    throw new AudioDecodeError(path, describeFsError(error), { cause: error });
   }
   if (info.isDirectory()) throw new AudioDecodeError(path, "is a directory, not an audio file");
   if (!info.isFile()) throw new AudioDecodeError(path, "is not a regular file");
