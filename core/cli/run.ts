@@ -11,6 +11,7 @@ import { readManifest } from "../dataset/manifest.ts";
 import { resolveParams } from "../params.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatStats } from "./dataset.ts";
+import { printable } from "./table.ts";
 import { train } from "./train.ts";
 
 /** Where the embedded default dataset is rendered. */
@@ -37,7 +38,7 @@ async function run(o: RunFlags): Promise<void> {
   const manifestFile = resolve(o.dataset ?? DEFAULT_DATASET);
   // Refuse an unknown model before rendering or reading any audio.
   (await cliRegistry()).model(o.model);
-  step(1, `dataset ${manifestFile}`);
+  step(1, `dataset ${printable(manifestFile)}`);
   if (o.dataset === undefined && !existsSync(manifestFile)) {
     // The embedded default: synthetic son clave / rumba clave / linear dance-beat clips, from a seed.
     const source = (await cliRegistry()).source("synthetic");

@@ -8,8 +8,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadAudio } from "../audio/load.ts";
 import { hashFile } from "../dataset/hash.ts";
-import { readManifest, SPLITS, type Split } from "../dataset/manifest.ts";
-import { ClaveError, InputShapeError, RunError, UsageError } from "../errors.ts";
+import { SPLITS, type Split } from "../dataset/manifest.ts";
+import { AudioDecodeError, ClaveError, InputShapeError, RunError, UsageError } from "../errors.ts";
 import { FeatureCache } from "../features/cache.ts";
 import type { Evaluation, LevelMetrics } from "../metrics/evaluate.ts";
 import { meanByGroup } from "../metrics/probabilities.ts";
@@ -18,10 +18,12 @@ import { parseParamAssignments, resolveParams } from "../params.ts";
 import type { FeaturePlugin, ModelPlugin } from "../plugin.ts";
 import { datasetArrays } from "../run/data.ts";
 import { resolveFeatureSpec, toModelLayout, trackExamples, type FeatureSpec } from "../run/features.ts";
-import { listRuns, resolveRunDir, trainRun, type RunSummary } from "../run/run.ts";
+import { resolveRunDir, scanRuns, trainRun, type RunSummary } from "../run/run.ts";
 import { evaluateRunModel, loadRunModel, predictRunModel } from "../run/use.ts";
 import { cliRegistry, collect } from "./context.ts";
-import { formatTable, type Cell } from "./table.ts";
+import { emptySplitWarnings } from "../dataset/split.ts";
+import { readManifestWarned, warn } from "./dataset.ts";
+import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 
 function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
   if (value === undefined) return undefined;
@@ -113,8 +115,8 @@ function printEvaluation(evaluation: Evaluation): void {
 }
 
 function reportProblems(problems: readonly { path: string; reason: string }[]): void {
-  for (const p of problems) process.stderr.write(`clave: ${p.path}: ${p.reason}\n`);
-  if (problems.length > 0) process.stderr.write(`clave: ${problems.length} track(s) left out\n`);
+  for (const p of problems) process.stderr.write(messageLine(`${p.path}: ${p.reason}`));
+  if (problems.length > 0) process.stderr.write(messageLine(`${problems.length} track(s) left out`));
 }
 
 export interface TrainFlags {
@@ -165,7 +167,8 @@ export async function train(o: TrainFlags): Promise<void> {
   if (!o.from) await checkPairing(model, params, exampleShape(spec, featurePlugin), featureSpecName);
 
   const manifestFile = resolve(o.dataset);
-  const manifest = await readManifest(manifestFile);
+  const manifest = await readManifestWarned(manifestFile);
+  warn(emptySplitWarnings(manifest));
   const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
     ...(cacheFor(o.cache, manifestFile) ? { cache: cacheFor(o.cache, manifestFile)! } : {}),
   });
@@ -196,7 +199,7 @@ export async function train(o: TrainFlags): Promise<void> {
     return;
   }
   printEvaluation(result.evaluation);
-  process.stdout.write(`\nrun ${result.id}: ${result.summary.epochs} epochs in ${result.summary.duration_s.toFixed(1)} s on ${result.summary.backend}; written to ${result.dir}\n`);
+  process.stdout.write(`\nrun ${result.id}: ${result.summary.epochs} epochs in ${result.summary.duration_s.toFixed(1)} s on ${result.summary.backend}; written to ${printable(result.dir)}\n`);
 }
 
 async function evaluate(run: string, o: { runs: string; dataset?: string; split: string; cache?: string | false; json?: boolean }): Promise<void> {
@@ -208,10 +211,10 @@ async function evaluate(run: string, o: { runs: string; dataset?: string; split:
   if (!spec) throw new RunError(dir, "this run was trained on arrays, not on a dataset's features: evaluate it in code (evaluateRunModel)");
   const manifestFile = resolve(o.dataset ?? loaded.dataset?.manifest ?? "");
   if (!o.dataset && !loaded.dataset) throw new RunError(dir, "no dataset recorded: pass --dataset <manifest>");
-  const manifest = await readManifest(manifestFile);
+  const manifest = await readManifestWarned(manifestFile);
   if (!o.dataset && loaded.dataset) {
     const now = await hashFile(manifestFile);
-    if (now !== loaded.dataset.sha256) process.stderr.write(`clave: warning: ${manifestFile} changed since the run was trained (sha256 differs)\n`);
+    if (now !== loaded.dataset.sha256) process.stderr.write(messageLine(`warning: ${manifestFile} changed since the run was trained (sha256 differs)`));
   }
   const featurePlugin = registry.feature(spec.plugin);
   const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
@@ -225,7 +228,7 @@ async function evaluate(run: string, o: { runs: string; dataset?: string; split:
   const evaluation = await evaluateRunModel(loaded, set);
   if (o.json) process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, manifest: manifestFile, split: o.split, ...evaluation }, null, 2)}\n`);
   else {
-    process.stdout.write(`run ${loaded.summary.id} on the ${o.split} split of ${manifestFile}\n\n`);
+    process.stdout.write(`run ${printable(loaded.summary.id)} on the ${o.split} split of ${printable(manifestFile)}\n\n`);
     printEvaluation(evaluation);
   }
   if (data.problems.length > 0) process.exitCode = 1;
@@ -236,6 +239,13 @@ interface FilePrediction {
   top: string;
   probabilities: Record<string, number>;
   segments: { index: number; start_s: number; end_s: number; top: string; probabilities: Record<string, number> }[];
+}
+
+/** An error's message without the file it is about (the caller names the file once). */
+function withoutPath(error: Error, file: string): string {
+  if (error instanceof AudioDecodeError) return error.reason;
+  for (const prefix of [`${file}: `, `${resolve(file)}: `]) if (error.message.startsWith(prefix)) return error.message.slice(prefix.length);
+  return error.message;
 }
 
 async function predict(run: string, files: string[], o: { runs: string; json?: boolean; segments: boolean }): Promise<void> {
@@ -269,7 +279,7 @@ async function predict(run: string, files: string[], o: { runs: string; json?: b
       });
     } catch (error) {
       if (!(error instanceof Error)) throw error;
-      failures.push({ file, error: error.message });
+      failures.push({ file, error: withoutPath(error, file) });
     }
   }
   const round = (p: Record<string, number>) => Object.fromEntries(Object.entries(p).map(([l, v]) => [l, Number(v.toFixed(4))]));
@@ -287,7 +297,7 @@ async function predict(run: string, files: string[], o: { runs: string; json?: b
       process.stdout.write(`${formatTable(rows, ["file", "segments", "top", ...labels])}\n`);
     }
   }
-  for (const f of failures) process.stderr.write(`clave: ${f.file}: ${f.error}\n`);
+  for (const f of failures) process.stderr.write(messageLine(`${f.file}: ${f.error}`));
   if (failures.length > 0) process.exitCode = 1;
 }
 
@@ -314,14 +324,22 @@ const SORT_KEYS = ["created", "seg_acc", "seg_f1", "track_acc", "track_f1", "tes
 
 async function runs(o: { runs: string; json?: boolean; sort?: string; model?: string }): Promise<void> {
   if (o.sort !== undefined && !SORT_KEYS.includes(o.sort as never)) throw new UsageError(`--sort ${o.sort}: expected one of ${SORT_KEYS.join(", ")}`);
-  let list = await listRuns(o.runs);
+  const listing = await scanRuns(o.runs);
+  let list = listing.runs;
   if (o.model) list = list.filter((r) => r.model === o.model);
+  const damaged = () => {
+    if (listing.damaged.length === 0) return;
+    const rows = listing.damaged.map((d) => ({ damaged: d.id, reason: d.reason }));
+    process.stdout.write(`\n${listing.damaged.length} damaged or interrupted run folder(s) in ${printable(resolve(o.runs))}\n${formatTable(rows)}\n`);
+  };
   if (o.json) {
     process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+    for (const d of listing.damaged) process.stderr.write(messageLine(`warning: ${d.dir}: ${d.reason}`));
     return;
   }
   if (list.length === 0) {
-    process.stdout.write(`no runs in ${resolve(o.runs)} (train one with clave train)\n`);
+    process.stdout.write(`no runs in ${printable(resolve(o.runs))} (train one with clave train)\n`);
+    damaged();
     return;
   }
   let rows = runRows(list);
@@ -331,6 +349,7 @@ async function runs(o: { runs: string; json?: boolean; sort?: string; model?: st
     rows = [...rows].sort((a, b) => sign * ((Number(a[key] ?? -Infinity) || 0) - (Number(b[key] ?? -Infinity) || 0)));
   }
   process.stdout.write(`${formatTable(rows)}\n`);
+  damaged();
 }
 
 export function registerTrain(program: Command): void {

@@ -13,14 +13,17 @@
  *   model/         model.json + weights.bin (tfjs) and clave-model.json
  *
  * While training, the best weights so far are checkpointed in the temporary folder
- * (`runs/.partial-<id>/checkpoint/`), so an interrupted run keeps them.
+ * (`runs/.partial-<id>/checkpoint/`), so an interrupted run keeps them. The folder's `owner.json`
+ * names the process writing it; temporary folders left behind (a process killed with -9) are removed
+ * the next time runs are written or listed, see `removeStalePartials`.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
-import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { backendInfo, type BackendInfo } from "../backend.ts";
-import { ParamError, RunError } from "../errors.ts";
+import { ClaveError, fsReason, ParamError, RunError } from "../errors.ts";
 import { writeFileAtomic } from "../fsutil.ts";
 import { evaluateProbabilities, type Evaluation, type LevelMetrics } from "../metrics/evaluate.ts";
 import { resolveParams } from "../params.ts";
@@ -166,7 +169,8 @@ export function resolveRunDir(run: string, runsDir = "runs"): string {
   for (const candidate of [resolve(run), resolve(runsDir, run)]) {
     if (existsSync(join(candidate, "config.json"))) return candidate;
   }
-  throw new RunError(resolve(run), `no run here (nor ${resolve(runsDir, run)}): expected a folder with config.json (list them with clave runs)`);
+  const other = resolve(runsDir, run) === resolve(run) ? "" : ` (nor ${resolve(runsDir, run)})`;
+  throw new RunError(resolve(run), `no run here${other}: expected a folder with config.json (list them with clave runs)`);
 }
 
 async function readJson<T>(dir: string, file: string): Promise<T> {
@@ -185,8 +189,15 @@ export interface LoadedRun {
   readonly dataset: DatasetRecord | null;
 }
 
-/** Read a run's summary, config and dataset record. */
+/** The files of `RUN_FILES` missing from a run folder. */
+function missingRunFiles(dir: string): string[] {
+  return RUN_FILES.filter((file) => !existsSync(join(dir, file)));
+}
+
+/** Read a run's summary, config and dataset record; a run missing any of its files is refused, naming them. */
 export async function readRun(dir: string): Promise<LoadedRun> {
+  const missing = missingRunFiles(dir);
+  if (missing.length > 0) throw new RunError(dir, `a damaged run: ${missing.join(", ")} missing`);
   const [summary, config, dataset] = await Promise.all([
     readJson<RunSummary>(dir, "run.json"),
     readJson<RunConfig>(dir, "config.json"),
@@ -195,21 +206,155 @@ export async function readRun(dir: string): Promise<LoadedRun> {
   return { dir, summary, config, dataset };
 }
 
-/** The summaries of every complete run under `runsDir`, oldest first. */
-export async function listRuns(runsDir = "runs"): Promise<RunSummary[]> {
-  if (!existsSync(runsDir)) return [];
-  const out: RunSummary[] = [];
-  for (const entry of readdirSync(runsDir, { withFileTypes: true })) {
-    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
-    const file = join(runsDir, entry.name, "run.json");
-    if (!existsSync(file)) continue;
-    try {
-      out.push(JSON.parse(await readFile(file, "utf8")) as RunSummary);
-    } catch {
-      // A run.json being written by another process, or damaged: not listed.
-    }
+/** A folder under the runs folder that is not a whole run, and why. */
+export interface DamagedRun {
+  /** The folder's name. */
+  readonly id: string;
+  readonly dir: string;
+  readonly reason: string;
+}
+
+/** The runs under a folder: the whole ones, and the others with what is wrong with them. */
+export interface RunListing {
+  /** Oldest first. */
+  readonly runs: RunSummary[];
+  readonly damaged: DamagedRun[];
+}
+
+const SUMMARY_FIELDS = ["id", "created", "model", "segment"] as const;
+
+/**
+ * Every folder under `runsDir`: whole runs, and damaged ones (a file missing, a `run.json` that is not
+ * a run summary) with the reason, and interrupted runs that kept a checkpoint. Stale temporary
+ * folders are removed first (`removeStalePartials`). A missing `runsDir` holds no runs.
+ */
+export async function scanRuns(runsDir = "runs"): Promise<RunListing> {
+  const root = resolve(runsDir);
+  if (!existsSync(root)) return { runs: [], damaged: [] };
+  const kept = await removeStalePartials(root);
+  let entries;
+  try {
+    entries = await readdir(root, { withFileTypes: true });
+  } catch (error) {
+    throw new RunError(root, `cannot list the runs: ${fsReason(error)}`);
   }
-  return out.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
+  const runs: RunSummary[] = [];
+  const damaged: DamagedRun[] = kept.map((p) => ({
+    id: p.name,
+    dir: p.dir,
+    reason: `interrupted run (its process ended); its best weights so far are in ${join(p.dir, "checkpoint")}, removed after ${STALE_CHECKPOINT_HOURS} h`,
+  }));
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const dir = join(root, entry.name);
+    const bad = (reason: string) => damaged.push({ id: entry.name, dir, reason });
+    const missing = missingRunFiles(dir);
+    if (missing.includes("run.json")) {
+      bad(`${missing.join(", ")} missing`);
+      continue;
+    }
+    let summary: unknown;
+    try {
+      summary = JSON.parse(await readFile(join(dir, "run.json"), "utf8"));
+    } catch (error) {
+      bad(`run.json: ${error instanceof SyntaxError ? `not valid JSON (${error.message})` : fsReason(error)}`);
+      continue;
+    }
+    const lacking = SUMMARY_FIELDS.filter((f) => typeof summary !== "object" || summary === null || !(f in summary));
+    if (lacking.length > 0) bad(`run.json is not a run summary: no ${lacking.join(", ")}`);
+    else if (missing.length > 0) bad(`${missing.join(", ")} missing`);
+    else runs.push(summary as RunSummary);
+  }
+  runs.sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : a.id < b.id ? -1 : 1));
+  damaged.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { runs, damaged };
+}
+
+/** The summaries of every whole run under `runsDir`, oldest first (`scanRuns` also says which folders are damaged). */
+export async function listRuns(runsDir = "runs"): Promise<RunSummary[]> {
+  return (await scanRuns(runsDir)).runs;
+}
+
+// ----------------------------------------------------------------------------- temporary run folders
+
+const PARTIAL_PREFIX = ".partial-";
+const OWNER_FILE = "owner.json";
+/** An interrupted run's checkpoint is kept this long after its process ended, for the user to take. */
+export const STALE_CHECKPOINT_HOURS = 24;
+/** A temporary folder whose process cannot be checked (no owner file, another host) is removed after this. */
+export const STALE_UNKNOWN_DAYS = 7;
+
+interface Owner {
+  readonly pid: number;
+  readonly host: string;
+}
+
+/** Whether process `pid` of this host is running (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readOwner(dir: string): Promise<Owner | null> {
+  try {
+    const owner = JSON.parse(await readFile(join(dir, OWNER_FILE), "utf8")) as Partial<Owner>;
+    return Number.isInteger(owner.pid) && typeof owner.host === "string" ? (owner as Owner) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Remove the temporary run folders (`.partial-<id>`) no process will finish: those of an ended
+ * process of this host at once, or, when they hold a checkpoint, `STALE_CHECKPOINT_HOURS` after;
+ * those whose process cannot be checked after `STALE_UNKNOWN_DAYS`. Returns the folders of ended
+ * processes kept for their checkpoint. A folder that cannot be removed is left for the next time.
+ */
+export async function removeStalePartials(runsDir: string, now = Date.now()): Promise<{ name: string; dir: string }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(runsDir)).filter((n) => n.startsWith(PARTIAL_PREFIX));
+  } catch {
+    return [];
+  }
+  const kept: { name: string; dir: string }[] = [];
+  for (const name of names) {
+    const dir = join(runsDir, name);
+    let age: number;
+    try {
+      const s = await stat(dir);
+      if (!s.isDirectory()) continue;
+      age = now - s.mtimeMs;
+    } catch {
+      continue;
+    }
+    const owner = await readOwner(dir);
+    let stale: boolean;
+    if (owner && owner.host === hostname()) {
+      if (alive(owner.pid)) continue;
+      const hasCheckpoint = existsSync(join(dir, "checkpoint"));
+      stale = !hasCheckpoint || age > STALE_CHECKPOINT_HOURS * 3600_000;
+      if (!stale) kept.push({ name, dir });
+    } else {
+      stale = age > STALE_UNKNOWN_DAYS * 86400_000;
+    }
+    if (stale) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return kept;
+}
+
+/** Run `write`; a file-system error becomes a `RunError` naming `path` and what failed, in words. */
+async function writing<T>(path: string, what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof ClaveError || typeof (error as NodeJS.ErrnoException).syscall !== "string") throw error;
+    throw new RunError(path, `cannot ${what}: ${fsReason(error)}`);
+  }
 }
 
 /**
@@ -252,21 +397,25 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
 
   const runsDir = resolve(options.runsDir ?? "runs");
   const id = runId(started, plugin.name, { params, features: options.features, dataset: options.dataset?.sha256 });
-  const partial = join(runsDir, `.partial-${id}`);
+  const partial = join(runsDir, `${PARTIAL_PREFIX}${id}`);
   const final = join(runsDir, id);
-  await mkdir(partial, { recursive: true });
+  await removeStalePartials(runsDir);
+  await writing(partial, "create the run's folder", async () => {
+    await mkdir(partial, { recursive: true });
+    await writeFileAtomic(join(partial, OWNER_FILE), `${JSON.stringify({ pid: process.pid, host: hostname(), started: started.toISOString() })}\n`);
+  });
   try {
-    const history = await plugin.fit(model, options.train, {
+    const history = await writing(join(partial, "checkpoint"), "write the checkpoint", () => plugin.fit(model, options.train, {
       seed,
       ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
       ...(options.validation && options.validation.x.shape[0] > 0 ? { validation: options.validation } : {}),
       ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
       checkpointDir: join(partial, "checkpoint"),
       progress: options.progress ?? true,
-    });
+    }));
     const probs = await plugin.predict(model, options.test.x);
     const evaluation = evaluateProbabilities(probs, options.test.y, labels, options.test.tracks);
-    await plugin.save(model, join(partial, "model"));
+    await writing(join(partial, "model"), "save the model", () => plugin.save(model, join(partial, "model")));
     await rm(join(partial, "checkpoint"), { recursive: true, force: true });
 
     const backend: BackendInfo = await backendInfo();
@@ -296,14 +445,18 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       track: evaluation.track ? headline(evaluation.track) : null,
     };
     const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
-    await writeFileAtomic(join(partial, "config.json"), json(config));
-    await writeFileAtomic(join(partial, "dataset.json"), json(options.dataset ?? null));
-    await writeFileAtomic(join(partial, "backend.json"), json(backend));
-    await writeFileAtomic(join(partial, "history.json"), json(history));
-    await writeFileAtomic(join(partial, "metrics.json"), json(evaluation));
-    await writeFileAtomic(join(partial, "confusion.csv"), confusionCsv(evaluation));
-    await writeFileAtomic(join(partial, "run.json"), json(summary));
-    await rename(partial, final);
+    const files: [string, string][] = [
+      ["config.json", json(config)],
+      ["dataset.json", json(options.dataset ?? null)],
+      ["backend.json", json(backend)],
+      ["history.json", json(history)],
+      ["metrics.json", json(evaluation)],
+      ["confusion.csv", confusionCsv(evaluation)],
+      ["run.json", json(summary)],
+    ];
+    for (const [name, text] of files) await writing(join(partial, name), "write it", () => writeFileAtomic(join(partial, name), text));
+    await writing(join(partial, OWNER_FILE), "remove it", () => rm(join(partial, OWNER_FILE), { force: true }));
+    await writing(final, `move the finished run from ${partial} to it`, () => rename(partial, final));
     return { id, dir: final, summary, evaluation, history };
   } catch (error) {
     // Keep the checkpoint of an interrupted training; drop a folder with nothing worth keeping.
