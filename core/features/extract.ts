@@ -63,13 +63,40 @@ function checkShape(plugin: FeaturePlugin, params: unknown, signal: Signal, arra
   if (array.data.length !== sizeOf(array.shape)) {
     throw new FeatureError(plugin.name, undefined, `returned ${array.data.length} values for shape [${array.shape.join(", ")}]`);
   }
+  checkFinite(plugin.name, array);
   return array;
 }
 
 /**
+ * Refuse an output holding NaN or Inf (a plugin's bug, or audio so loud its power overflows float32),
+ * before anything caches, stores or trains on it.
+ */
+function checkFinite(feature: string, array: NdArray): void {
+  const { data } = array;
+  if (!(data instanceof Float32Array || data instanceof Float64Array)) return;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      const where = array.shape.length > 1 ? ` at [${unravel(i, array.shape).join(", ")}]` : ` at index ${i}`;
+      throw new FeatureError(feature, undefined, `output is not finite: ${v}${where} (audio too loud for float32, or a bug in the plugin)`);
+    }
+  }
+}
+
+function unravel(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = index % shape[d];
+    index = Math.floor(index / shape[d]);
+  }
+  return out;
+}
+
+/**
  * Extract one feature within a clip's context: params validated against the plugin's schema, the
- * signal checked (NaN/Inf refused, as librosa does), the result checked against `shape()`. The result
- * is memoised in `ctx`, so a feature asked for twice (directly and inside `stack`) runs once.
+ * signal checked (NaN/Inf refused, as librosa does), the result checked against `shape()` and for
+ * NaN/Inf (refused too). The result is memoised in `ctx`, so a feature asked for twice (directly and
+ * inside `stack`) runs once.
  */
 export function runFeature(
   plugin: FeaturePlugin,
