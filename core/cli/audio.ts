@@ -4,7 +4,8 @@
  */
 import type { Command } from "commander";
 import { audioInfo, loadAudio, type AudioInfo, type DecoderChoice } from "../audio/index.ts";
-import { ClaveError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
+import { fileError } from "../fsutil.ts";
 import { writeNpy } from "../npy.ts";
 import { ndarray } from "../ndarray.ts";
 import { formatTable } from "./table.ts";
@@ -49,8 +50,8 @@ export function registerAudio(program: Command): void {
         try {
           infos.push(await audioInfo(file, { decoder }));
         } catch (error) {
-          if (!(error instanceof ClaveError)) throw error;
-          failures.push({ path: file, error: error.message });
+          // One bad file (a folder, a symlink loop, a device) is reported and the others go on.
+          failures.push({ path: file, error: fileError(file, error).message });
         }
       }
       if (options.json) {

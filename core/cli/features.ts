@@ -6,19 +6,19 @@
  * a progress bar; resumable (the cache); failures listed at the end.
  */
 import { homedir } from "node:os";
-import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import { loadAudio } from "../audio/load.ts";
 import { resolvePluginSpecifier } from "../config.ts";
 import { hashFile } from "../dataset/hash.ts";
 import { readManifest, trackPath } from "../dataset/manifest.ts";
 import { formatCsv } from "../dataset/csv.ts";
-import { ClaveError, UsageError } from "../errors.ts";
+import { ClaveError, DatasetError, UsageError } from "../errors.ts";
 import { FeatureCache } from "../features/cache.ts";
-import { extractDataset, type ClipOutcome, type FeatureJobSpec } from "../features/dataset.ts";
+import { DEFAULT_CLIP_TIMEOUT_S, extractDataset, type ClipOutcome, type FeatureJobSpec } from "../features/dataset.ts";
 import { extractFeatures, type FeatureRequest } from "../features/extract.ts";
 import { FEATURE_PRESETS } from "../features/presets.ts";
-import { writeFileAtomic } from "../fsutil.ts";
+import { fileError, removeStaleTemporaries, writeFileAtomic } from "../fsutil.ts";
 import { writeNpy } from "../npy.ts";
 import { parseParamAssignments, resolveParams } from "../params.ts";
 import type { FeaturePlugin } from "../plugin.ts";
@@ -81,16 +81,44 @@ function parseWorkers(value: string | undefined): number | undefined {
   return n;
 }
 
-/** Output folders for several inputs: the file stems, made unique. */
-function outputDirs(out: string, files: readonly string[]): string[] {
+/** A file stem as a folder name: letters, digits, `.`, `_`, `-` only, never hidden, `.` or `..`. */
+export function safeStem(file: string): string {
+  const stem = basename(file, extname(file))
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 100);
+  return stem === "" ? "audio" : stem;
+}
+
+/** Is `path` inside folder `dir` (not `dir` itself, not above it)? */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/**
+ * Output folders for several inputs: the file stems made safe (see `safeStem`) and unique (`x`, `x-2`,
+ * ...; compared without case, for case-insensitive file systems), each checked to lie inside `out`.
+ */
+export function outputDirs(out: string, files: readonly string[]): string[] {
   if (files.length === 1) return [out];
-  const used = new Map<string, number>();
+  const used = new Set<string>();
   return files.map((f) => {
-    const stem = basename(f, extname(f)) || "audio";
-    const n = used.get(stem) ?? 0;
-    used.set(stem, n + 1);
-    return join(out, n === 0 ? stem : `${stem}-${n + 1}`);
+    const stem = safeStem(f);
+    let name = stem;
+    for (let n = 2; used.has(name.toLowerCase()); n++) name = `${stem}-${n}`;
+    used.add(name.toLowerCase());
+    const dir = join(out, name);
+    if (!isInside(out, dir)) throw new ClaveError(`${f}: output folder ${dir} would lie outside --out ${out}`);
+    return dir;
   });
+}
+
+function parseClipTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--clip-timeout ${value}: expected a positive number of seconds`);
+  return n;
 }
 
 const FEATURES_HELP = `
@@ -115,6 +143,7 @@ interface DatasetOptions {
   workers?: string;
   aggregate?: string;
   segmentSeconds?: string;
+  clipTimeout?: string;
 }
 
 export function registerFeatures(program: Command): void {
@@ -130,7 +159,13 @@ export function registerFeatures(program: Command): void {
     .option("--sr <hz>", "sampling rate to decode at", "22050")
     .option("--cache <dir>", "feature cache folder (default: $CLAVE_CACHE_DIR/features or ~/.cache/clave/features)")
     .option("--no-cache", "compute everything, store nothing in the cache")
-    .addHelpText("after", FEATURES_HELP)
+    .addHelpText(
+      "after",
+      `${FEATURES_HELP}
+With several files, each gets DIR/<stem>/: the file name without its extension, other characters than
+letters, digits, . _ - replaced by _, made unique (x, x-2, ...). A file that fails is reported with its
+path and the others go on (exit code 1). A cache that cannot be written is warned about once, then left out.`,
+    )
     .action(async (files: string[], options: ExtractOptions) => {
       const registry = await cliRegistry();
       const specs = featureSpecs(registry, options.features, options.param);
@@ -143,8 +178,9 @@ export function registerFeatures(program: Command): void {
         const file = files[i];
         try {
           const audioHash = cache ? await hashFile(file) : undefined;
-          // With everything cached, the audio is not even decoded.
           if (cache && audioHash) {
+            await cache.sweep(audioHash);
+            // With everything cached, the audio is not even decoded.
             const hits = await Promise.all(requests.map((r) => cache.read(audioHash, r.plugin.name, r.params, sr)));
             if (hits.every((h) => h !== undefined)) {
               for (let j = 0; j < requests.length; j++) {
@@ -163,8 +199,9 @@ export function registerFeatures(program: Command): void {
             process.stdout.write(`${file}: ${r.name} [${r.array.shape.join(", ")}]${r.cached ? " (cached)" : ""} -> ${path}\n`);
           }
         } catch (error) {
-          if (!(error instanceof ClaveError) || files.length === 1) throw error;
-          failures.push(error.message);
+          const failure = fileError(file, error);
+          if (files.length === 1) throw failure;
+          failures.push(failure.message);
         }
       }
       if (failures.length > 0) {
@@ -184,17 +221,22 @@ export function registerFeatures(program: Command): void {
     .option("--workers <n>", "worker threads (default: every core)")
     .option("--aggregate <csv>", "also write per-clip mean/variance columns (GTZAN's names) to this CSV")
     .option("--segment-seconds <s>", "with --aggregate: one row per segment of this length (GTZAN's 3-second rows: 3)")
+    .option("--clip-timeout <s>", `stop a track that takes longer than this many seconds and report it (default ${DEFAULT_CLIP_TIMEOUT_S})`)
     .addHelpText(
       "after",
       `${FEATURES_HELP}
-Writes each array to the store (<out>/<hash[0:2]>/<hash>/<feature>-<params>.npy) and <out>/index.csv
-(id, label, split, hash, and the .npy path of each feature, relative to <out>). Re-running skips
-clips already done; tracks that fail are listed at the end (exit code 1).`,
+Writes each array to the store (<out>/<hash[0:2]>/<hash>/<feature>-<params>.npy, hash = sha256 of the
+audio file's bytes as they are now) and <out>/index.csv (id, label, split, hash, and the .npy path of
+each feature, relative to <out>). --aggregate rows start with the manifest's track id (column id, to
+join with the manifest and index.csv), then GTZAN's columns (filename: the file's name). Re-running
+skips clips already done; tracks that fail (unreadable, not a regular file, content no longer matching
+the manifest's hash, NaN/Inf features, over --clip-timeout) are listed at the end (exit code 1).`,
     )
     .action(async (manifestFile: string, options: DatasetOptions) => {
       const registry = await cliRegistry();
       const specs = featureSpecs(registry, options.features, options.param);
       const sr = parseRate(options.sr);
+      const clipTimeout = parseClipTimeout(options.clipTimeout);
       const manifest = await readManifest(manifestFile);
       const out = resolve(options.out ?? join(dirname(resolve(manifestFile)), "features"));
       let segmentFrames: number | undefined;
@@ -203,12 +245,20 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
         if (!(s > 0)) throw new UsageError(`--segment-seconds ${options.segmentSeconds}: expected a positive number`);
         segmentFrames = Math.max(1, Math.floor((s * sr) / 512));
       }
+      // Results are joined back to rows by id: two rows with one id would mix their features.
+      const firstRow = new Map<string, number>();
+      manifest.rows.forEach((r, i) => {
+        const first = firstRow.get(r.id);
+        if (first !== undefined) throw new DatasetError(manifestFile, `track id ${JSON.stringify(r.id)} appears twice (data rows ${first + 1} and ${i + 1}); ids must be unique`);
+        firstRow.set(r.id, i);
+      });
       // Features that are not built in come from plugin files the workers import too.
       const pluginFiles = new Set<string>();
       for (const s of specs) {
         const origin = registry.list("feature").find((e) => e.plugin.name === s.plugin)?.origin ?? "builtin";
         if (origin !== "builtin") pluginFiles.add(resolvePluginSpecifier(origin, process.cwd()));
       }
+      await removeStaleTemporaries(out);
       const rows = manifest.rows.filter((r) => r.path !== "");
       const bar = progress(rows.length, "features");
       const result = await extractDataset(
@@ -220,6 +270,7 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
           workers: parseWorkers(options.workers),
           pluginFiles: [...pluginFiles],
           aggregate: options.aggregate ? { segmentFrames } : null,
+          ...(clipTimeout !== undefined ? { clipTimeout } : {}),
           onClip: (_done, _total, outcome) => bar.tick(1, outcome.id),
         },
       );
@@ -233,8 +284,14 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
           const files = Object.fromEntries(specs.map((s) => [s.as, relative(out, store.path(o.hash, s.plugin, s.params, sr)).split(sep).join("/")]));
           return { id: r.id, label: r.label, split: r.split, hash: o.hash, ...files };
         });
+      // A failing write (a full disk) is reported with the per-track failures, not instead of them.
+      const writeErrors: string[] = [];
       const header = ["id", "label", "split", "hash", ...specs.map((s) => s.as)];
-      await writeFileAtomic(join(out, "index.csv"), formatCsv(header, index.map((row) => header.map((h) => (row as Record<string, string>)[h]))));
+      try {
+        await writeFileAtomic(join(out, "index.csv"), formatCsv(header, index.map((row) => header.map((h) => (row as Record<string, string>)[h]))));
+      } catch (error) {
+        writeErrors.push(fileError(join(out, "index.csv"), error, "write").message);
+      }
       if (options.aggregate) {
         const table: (string | number)[][] = [];
         let columns: string[] | undefined;
@@ -242,14 +299,18 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
           const o = byId.get(r.id);
           if (!o?.aggregates) continue;
           o.aggregates.forEach((stats, segment) => {
-            const row: Record<string, string | number> = { filename: basename(r.path), length: o.samples || "" };
+            const row: Record<string, string | number> = { id: r.id, filename: basename(r.path), length: o.samples || "" };
             if (segmentFrames !== undefined) row.segment = segment;
             Object.assign(row, stats, { label: r.label });
             columns ??= Object.keys(row);
             table.push(columns.map((c) => row[c] ?? ""));
           });
         }
-        await writeFileAtomic(resolve(options.aggregate), formatCsv(columns ?? ["filename", "label"], table));
+        try {
+          await writeFileAtomic(resolve(options.aggregate), formatCsv(columns ?? ["id", "filename", "label"], table));
+        } catch (error) {
+          writeErrors.push(fileError(resolve(options.aggregate), error, "write").message);
+        }
       }
       const computed = result.outcomes.filter((o) => o.computed > 0).length;
       process.stdout.write(
@@ -257,6 +318,10 @@ clips already done; tracks that fail are listed at the end (exit code 1).`,
       );
       if (result.failures.length > 0) {
         process.stderr.write(`clave: ${result.failures.length} tracks failed:\n${result.failures.map((f) => `  ${f.id} (${f.path}): ${f.reason}\n`).join("")}`);
+        process.exitCode = 1;
+      }
+      if (writeErrors.length > 0) {
+        process.stderr.write(writeErrors.map((e) => `clave: ${e}\n`).join(""));
         process.exitCode = 1;
       }
     });

@@ -4,14 +4,16 @@
  * however large the dataset. Features land in the feature cache keyed by the audio's content hash, so
  * an interrupted run resumes where it stopped (clips whose features are all stored are not decoded
  * again) and a changed param recomputes only that feature. A clip that fails (unreadable audio, NaN
- * samples) is reported and the others go on.
+ * samples) is reported and the others go on; so is a clip that takes longer than the per-clip time
+ * limit (a plugin stuck in a loop, a decoder that never returns): its worker is stopped and another
+ * takes over the rest.
  *
  * Workers are `node:worker_threads` started from an inline bootstrap that imports clave's library entry
  * (the sources under Bun and Deno, `dist/` under Node), so they run wherever the main thread runs.
  */
 import { availableParallelism } from "node:os";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { ClaveError } from "../errors.ts";
 import type { FeatureRequest } from "./extract.ts";
 import type { AggregateOptions } from "./aggregate.ts";
 
@@ -27,7 +29,10 @@ export interface ClipJob {
   readonly id: string;
   /** Absolute path of the audio file. */
   readonly path: string;
-  /** sha256 of the file (the manifest's `hash`), or empty to compute it. */
+  /**
+   * sha256 the manifest records for the file, or empty. The file's bytes are hashed anyway (the cache is
+   * keyed by what is there now); a recorded hash that differs makes the clip fail.
+   */
   readonly hash: string;
 }
 
@@ -56,8 +61,10 @@ export interface DatasetExtractOptions {
   readonly sr?: number;
   /** Worker threads (default: every core). */
   readonly workers?: number;
-  /** Plugin modules (files) workers import besides the built-ins, for features not built in. */
+  /** Plugin modules (file paths) workers import besides the built-ins, for features not built in. */
   readonly pluginFiles?: readonly string[];
+  /** Longest a clip may take, in seconds, before its worker is stopped and the clip fails (default 600). */
+  readonly clipTimeout?: number;
   /** Also compute per-clip aggregates (GTZAN-style statistics) in the workers. */
   readonly aggregate?: AggregateOptions | null;
   /** Called after each clip, done or failed. */
@@ -101,20 +108,26 @@ export function workerModuleUrls(): { entryUrl: string; builtinsUrl: string } {
 const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
 import(workerData.entryUrl).then((m) => m.runFeatureWorker()).catch((e) => {
-  require("node:worker_threads").parentPort.postMessage({ type: "fatal", reason: String(e && e.stack || e) });
+  require("node:worker_threads").parentPort.postMessage({ type: "fatal", reason: String(e && e.message || e), stack: String(e && e.stack || e) });
 });
 `;
+
+/** Default per-clip time limit: a 30 s clip takes about a second; an hour-long file a few minutes. */
+export const DEFAULT_CLIP_TIMEOUT_S = 600;
 
 /** Extract `features` for every job, `workers` clips at a time. Failures are collected, not thrown. */
 export function extractDataset(jobs: readonly ClipJob[], options: DatasetExtractOptions): Promise<DatasetExtractResult> {
   const total = jobs.length;
+  const timeoutS = options.clipTimeout ?? DEFAULT_CLIP_TIMEOUT_S;
+  if (!(timeoutS > 0) || !Number.isFinite(timeoutS)) throw new RangeError(`extractDataset: clipTimeout must be a positive number of seconds, got ${timeoutS}`);
   const nWorkers = Math.max(1, Math.min(options.workers ?? availableParallelism(), total || 1));
   const data: FeatureWorkerData = {
     ...(options.moduleUrls ?? workerModuleUrls()),
     features: options.features,
     cacheDir: options.cacheDir,
     sr: options.sr ?? 22050,
-    pluginFiles: (options.pluginFiles ?? []).map((f) => (f.startsWith("file:") ? f : pathToFileURL(f).href)),
+    // Paths, not URLs: the worker imports them with importPlugins, as the main thread does.
+    pluginFiles: [...(options.pluginFiles ?? [])],
     aggregate: options.aggregate ?? null,
   };
   const outcomes: ClipOutcome[] = [];
@@ -133,10 +146,18 @@ export function extractDataset(jobs: readonly ClipJob[], options: DatasetExtract
       if (fatal) reject(fatal);
       else resolve({ outcomes, failures, workers: nWorkers });
     };
+    const fail = (job: ClipJob, reason: string) => {
+      done++;
+      const failure = { id: job.id, path: job.path, reason };
+      failures.push(failure);
+      options.onClip?.(done, total, failure);
+    };
     const start = () => {
       const worker = new Worker(BOOTSTRAP, { eval: true, workerData: data });
       live++;
       let current: ClipJob | undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let stopped = false;
       const feed = () => {
         if (fatal || next >= total) {
           current = undefined;
@@ -144,37 +165,45 @@ export function extractDataset(jobs: readonly ClipJob[], options: DatasetExtract
           return;
         }
         current = jobs[next++];
-        worker.postMessage({ type: "job", job: current });
+        const job = current;
+        // A clip that never finishes must not hold the batch: stop this worker, the exit handler starts another.
+        timer = setTimeout(() => {
+          if (current !== job || stopped) return;
+          stopped = true;
+          current = undefined;
+          fail(job, `took longer than ${timeoutS} s (the per-clip time limit, --clip-timeout): stopped`);
+          void worker.terminate();
+        }, Math.min(timeoutS * 1000, 2 ** 31 - 1));
+        worker.postMessage({ type: "job", job });
       };
-      worker.on("message", (msg: { type: string; outcome?: ClipOutcome; reason?: string }) => {
+      worker.on("message", (msg: { type: string; outcome?: ClipOutcome; reason?: string; stack?: string }) => {
+        if (stopped) return;
         if (msg.type === "ready") return feed();
         if (msg.type === "fatal") {
-          fatal ??= new Error(`feature worker could not start: ${msg.reason}`);
+          fatal ??= new ClaveError(`feature worker could not start: ${msg.reason}`, { cause: msg.stack });
           void worker.terminate();
           return;
         }
-        done++;
+        clearTimeout(timer);
         if (msg.type === "done" && msg.outcome) {
+          done++;
           outcomes.push(msg.outcome);
           options.onClip?.(done, total, msg.outcome);
         } else if (current) {
-          const failure = { id: current.id, path: current.path, reason: msg.reason ?? "unknown error" };
-          failures.push(failure);
-          options.onClip?.(done, total, failure);
+          fail(current, msg.reason ?? "unknown error");
         }
         feed();
       });
       worker.on("error", (error) => {
         // The worker died: count its clip as failed, start another worker for the rest.
-        if (current) {
-          done++;
-          const failure = { id: current.id, path: current.path, reason: `worker crashed: ${error.message}` };
-          failures.push(failure);
-          options.onClip?.(done, total, failure);
+        clearTimeout(timer);
+        if (current && !stopped) {
+          fail(current, `worker crashed: ${error.message}`);
           current = undefined;
         }
       });
       worker.on("exit", () => {
+        clearTimeout(timer);
         live--;
         if (!fatal && next < total) start();
         else finish();

@@ -1,16 +1,18 @@
 /**
  * The body of a dataset feature worker (see dataset.ts): builds a registry of the built-in feature
- * plugins plus the given plugin modules, then for each clip it is sent: hash the file (unless the
- * manifest gave the hash), read what the cache already holds, decode and extract only if something is
- * missing, store, reply with a small summary (and aggregates when asked), and let the clip go.
+ * plugins plus the given plugin modules, then for each clip it is sent: hash the file's bytes (always:
+ * the manifest's hash only says what the file held when the manifest was made, and features of other
+ * bytes must never be served), read what the cache already holds, decode and extract only if something
+ * is missing, store, reply with a small summary (and aggregates when asked), and let the clip go.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import { writeFileAtomic } from "../fsutil.ts";
 import { loadAudio } from "../audio/load.ts";
 import { hashFile } from "../dataset/hash.ts";
-import { importPlugins } from "../config.ts";
+import { CONFIG_FILES, importPlugins, loadConfig } from "../config.ts";
+import { FileError } from "../errors.ts";
+import { fileError } from "../fsutil.ts";
 import { Registry } from "../registry.ts";
 import type { NdArray } from "../ndarray.ts";
 import type { FeaturePlugin, Plugin } from "../plugin.ts";
@@ -31,7 +33,7 @@ export async function runFeatureWorker(): Promise<void> {
   const list = builtins.builtinPlugins ?? [...(builtins.stackableBuiltins ?? []), ...(builtins.default ? [builtins.default] : [])];
   const registry = new Registry(list.map((plugin) => ({ plugin, origin: "builtin" })));
   for (const file of data.pluginFiles) {
-    for (const plugin of await importPlugins(file)) {
+    for (const plugin of await pluginsOf(file)) {
       const p = plugin as Plugin;
       if (!registry.has(p.kind, p.name)) registry.add(p, file);
     }
@@ -40,7 +42,8 @@ export async function runFeatureWorker(): Promise<void> {
     const plugin = registry.feature(f.plugin);
     return { plugin, params: resolveParams(plugin, f.params) as Record<string, unknown>, as: f.as };
   });
-  const cache = new FeatureCache(data.cacheDir);
+  // The store is this command's output: a write that fails is the clip's failure, named in the report.
+  const cache = new FeatureCache(data.cacheDir, { writeErrors: "throw" });
   port.on("message", async (msg: { type: string; job: ClipJob }) => {
     if (msg.type !== "job") return;
     try {
@@ -52,13 +55,41 @@ export async function runFeatureWorker(): Promise<void> {
   port.postMessage({ type: "ready" });
 }
 
+/**
+ * The plugins of a module file, or of a `clave.config.*` file that defines some inline (the origin the
+ * registry gives them).
+ */
+async function pluginsOf(file: string): Promise<unknown[]> {
+  if (!(CONFIG_FILES as readonly string[]).includes(basename(file))) return importPlugins(file);
+  const found = await loadConfig(dirname(file));
+  return (found?.config.plugins ?? []).filter((entry) => typeof entry !== "string");
+}
+
+/** The identity of a file's content as the file system sees it, to notice a file replaced while read. */
+async function fileStamp(path: string): Promise<string> {
+  try {
+    const s = await stat(path);
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch (error) {
+    throw fileError(path, error);
+  }
+}
+
 async function processClip(
   job: ClipJob,
   features: { plugin: FeaturePlugin; params: Record<string, unknown>; as: string }[],
   cache: FeatureCache,
   data: FeatureWorkerData,
 ): Promise<ClipOutcome> {
-  const hash = job.hash || (await hashFile(job.path));
+  const before = await fileStamp(job.path);
+  const hash = await hashFile(job.path);
+  if (job.hash && job.hash !== hash) {
+    throw new FileError(
+      job.path,
+      `its content does not match the manifest's hash (the manifest says ${JSON.stringify(job.hash)}, the file's sha256 is ${hash}): it changed since the manifest was made; restore it or rebuild the manifest`,
+    );
+  }
+  await cache.sweep(hash);
   const arrays = new Map<string, NdArray>();
   let missing = false;
   for (const f of features) {
@@ -67,7 +98,7 @@ async function processClip(
     else missing = true;
   }
   // The decoded length (GTZAN's `length` column) is kept beside the features, for runs that decode nothing.
-  const lengthFile = join(data.cacheDir, hash.slice(0, 2), hash, `length-${data.sr}.json`);
+  const lengthFile = cache.lengthPath(hash, data.sr);
   let samples = 0;
   let computed = 0;
   if (!missing) {
@@ -78,8 +109,10 @@ async function processClip(
     }
   } else {
     const signal = await loadAudio(job.path, { sr: data.sr });
+    // Decoded from other bytes than were hashed: storing them under `hash` would poison the cache.
+    if ((await fileStamp(job.path)) !== before) throw new FileError(job.path, "changed while it was being read; run again");
     samples = signal.y.length;
-    await writeFileAtomic(lengthFile, JSON.stringify({ samples, sr: data.sr }));
+    await cache.store(lengthFile, JSON.stringify({ samples, sr: data.sr }));
     const results = await extractFeatures(signal, features, { cache, audioHash: hash, source: job.path });
     for (const r of results) {
       if (!r.cached) computed++;

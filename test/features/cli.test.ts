@@ -93,15 +93,16 @@ describe("clave features dataset", () => {
     expect(mfcc.shape).toEqual([20, 1292]);
     const csv = readFileSync(join(dir, "features.csv"), "utf8").trim().split("\n");
     const header = csv[0].split(",");
-    expect(header.slice(0, 6)).toEqual(["filename", "length", "chroma_stft_mean", "chroma_stft_var", "rms_mean", "rms_var"]);
+    // The manifest's track id first (to join with the manifest and index.csv), then GTZAN's columns.
+    expect(header.slice(0, 7)).toEqual(["id", "filename", "length", "chroma_stft_mean", "chroma_stft_var", "rms_mean", "rms_var"]);
     expect(header).toContain("rolloff_mean");
     expect(header).toContain("mfcc20_var");
     expect(header.at(-1)).toBe("label");
     expect(csv).toHaveLength(3);
     const tempoCol = header.indexOf("tempo");
-    expect(Number(csv.find((l) => l.startsWith("synth.wav"))!.split(",")[tempoCol])).toBe(toFloat64(referenceArray("synth", "tempo_feature"))[0]);
+    expect(Number(csv.find((l) => l.startsWith("synth,"))!.split(",")[tempoCol])).toBe(toFloat64(referenceArray("synth", "tempo_feature"))[0]);
 
-    expect(Number(csv.find((l) => l.startsWith("synth.wav"))!.split(",")[1])).toBe(661500);
+    expect(csv.find((l) => l.startsWith("synth,"))!.split(",").slice(0, 3)).toEqual(["synth", "synth.wav", "661500"]);
     const again = runClave(args);
     expect(again.stdout).toContain("2 of 3 tracks done (0 computed, 2 already stored)");
     expect(readFileSync(join(dir, "features.csv"), "utf8").split("\n")[1].split(",")).toEqual(csv[1].split(","));
