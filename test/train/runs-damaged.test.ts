@@ -87,7 +87,7 @@ describe("damaged runs", () => {
       ["no-weights", "model/weights.bin missing"],
       ["not-a-summary", "run.json is not a run summary: no id, created, model, segment"],
     ]);
-    const error = await readRun(join(runsDir, "no-weights")).catch((e: unknown) => e as Error);
+    const error = (await readRun(join(runsDir, "no-weights")).catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(RunError);
     expect(error.message).toBe(`${join(runsDir, "no-weights")}: a damaged run: model/weights.bin missing`);
 
@@ -167,9 +167,9 @@ describe("a run that cannot be written", () => {
   test("names the path and says what failed, in words", async () => {
     const notAFolder = join(dir, "runs-is-a-file");
     writeFileSync(notAFolder, "");
-    const error = await trainRun({ model: mlp, params: tiny, labels, train: examples(10, "t"), test: examples(4, "s"), runsDir: notAFolder, progress: false }).catch(
-      (e: unknown) => e as Error,
-    );
+    const error = (await trainRun({ model: mlp, params: tiny, labels, train: examples(10, "t"), test: examples(4, "s"), runsDir: notAFolder, progress: false }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(error).toBeInstanceOf(RunError);
     expect(error.message).toMatch(new RegExp(`^${notAFolder}/\\.partial-\\S+: cannot create the run's folder: `));
     expect(error.message).not.toContain("ENOTDIR:");
