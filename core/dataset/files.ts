@@ -5,21 +5,13 @@
 import type { Stats } from "node:fs";
 import { stat } from "node:fs/promises";
 import { fsReason } from "../errors.ts";
+import { notRegular } from "../fsutil.ts";
 
 export interface FileFault {
   /** `missing`: nothing there (or the path cannot be followed); `not_a_file`: a folder, FIFO, device or socket. */
   readonly kind: "missing" | "not_a_file";
   /** In words, e.g. `does not exist (ENOENT)`, `is a FIFO (named pipe), not a regular file`. */
   readonly reason: string;
-}
-
-function kindOf(s: Stats): string {
-  if (s.isDirectory()) return "a folder";
-  if (s.isFIFO()) return "a FIFO (named pipe)";
-  if (s.isCharacterDevice()) return "a character device";
-  if (s.isBlockDevice()) return "a block device";
-  if (s.isSocket()) return "a socket";
-  return "not a file";
 }
 
 /** What keeps `path` from being read as a regular file (symbolic links followed), or null when nothing does. */
@@ -30,5 +22,5 @@ export async function fileFault(path: string): Promise<FileFault | null> {
   } catch (error) {
     return { kind: "missing", reason: fsReason(error) };
   }
-  return s.isFile() ? null : { kind: "not_a_file", reason: `is ${kindOf(s)}, not a regular file` };
+  return s.isFile() ? null : { kind: "not_a_file", reason: notRegular(s) };
 }

@@ -25,13 +25,11 @@
  * dataset folder with its manifest can be moved or shared as it is. Writing a manifest elsewhere
  * rewrites the paths relative to its new folder.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import * as aq from "arquero";
-import { DatasetError, fsReason, ManifestError } from "../errors.ts";
-import { writeFileAtomic } from "../fsutil.ts";
+import { DatasetError, FileError, fsReason, ManifestError } from "../errors.ts";
+import { openRegularFile, writeFileAtomic } from "../fsutil.ts";
 import { csvQuoteFault, formatCsv, parseCsvRecords, type CsvCell } from "./csv.ts";
-import { fileFault } from "./files.ts";
 
 export const MANIFEST_COLUMNS = ["id", "label", "artist", "title", "source", "path", "hash", "duration_s", "sr", "split"] as const;
 export type ManifestColumn = (typeof MANIFEST_COLUMNS)[number];
@@ -152,13 +150,16 @@ export function parseManifest(text: string, file: string, root = dirname(resolve
 
 /** Read a manifest CSV. Its paths are relative to its folder unless `options.root` says otherwise. */
 export async function readManifest(file: string, options: { root?: string } = {}): Promise<Manifest> {
-  const fault = await fileFault(file);
-  if (fault) throw new DatasetError(file, `cannot read the manifest: ${fault.reason}`);
   let text: string;
   try {
-    text = await readFile(file, "utf8");
+    const { handle } = await openRegularFile(file);
+    try {
+      text = await handle.readFile("utf8");
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
-    throw new DatasetError(file, `cannot read the manifest: ${fsReason(error)}`);
+    throw new DatasetError(file, `cannot read the manifest: ${error instanceof FileError ? error.reason : fsReason(error)}`);
   }
   return parseManifest(text, file, options.root ?? dirname(resolve(file)));
 }
