@@ -251,7 +251,9 @@ export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinit
     description: definition.description,
     params,
 
-    async build(io, p) {
+    async build(io, given) {
+      // Called directly (not through trainRun), params may lack their defaults.
+      const p = resolveParams({ name, params }, given) as P;
       const tf = await loadTf();
       if (definition.input && !definition.input.ranks.includes(io.inputShape.length)) {
         throw new InputShapeError(

@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import * as aq from "arquero";
 import { z } from "zod";
 import { DatasetError } from "../../core/errors.ts";
+import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 
 export const FMA_SUBSETS = ["small", "medium", "large", "full"] as const;
@@ -107,7 +108,7 @@ function genreIds(cell: string | null): number[] {
 
 const SUBSET_ORDER: Record<string, number> = { small: 0, medium: 1, large: 2 };
 
-export default defineSource({
+const source = defineSource({
   name: "fma",
   description: "Free Music Archive (fma_metadata + fma_small/medium/large/full mp3s), with FMA's artist-filtered split.",
   params: z.object({
@@ -117,7 +118,9 @@ export default defineSource({
     known_bad: z.enum(["skip", "keep"]).default("skip").describe("mp3s known to be unreadable or short: report and leave out, or keep"),
   }),
   root: (p) => resolve(p.path),
-  async list(p, ctx) {
+  async list(given, ctx) {
+    // Called directly (not through buildManifest), params may lack their defaults.
+    const p = resolveParams(source, given);
     const root = resolve(p.path);
     const meta = join(root, "fma_metadata");
     const tracks = await readFmaTracks(join(meta, "tracks.csv"));
@@ -195,3 +198,5 @@ export default defineSource({
     return out;
   },
 });
+
+export default source;

@@ -12,6 +12,7 @@
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
+import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import { ConfigError, fsReason } from "../../core/errors.ts";
 import { fileFault } from "../../core/dataset/files.ts";
@@ -31,7 +32,7 @@ async function walk(dir: string): Promise<string[]> {
   return files;
 }
 
-export default defineSource({
+const source = defineSource({
   name: "folder",
   description: "Audio files in <root>/<label>/...: one label per folder under the root.",
   params: z.object({
@@ -43,7 +44,9 @@ export default defineSource({
       .describe("regular expression on the file name without extension; its named groups artist and title fill those columns (empty: none)"),
   }),
   root: (p) => resolve(p.path),
-  async list(p, ctx) {
+  async list(given, ctx) {
+    // Called directly (not through buildManifest), params may lack their defaults.
+    const p = resolveParams(source, given);
     const root = resolve(p.path);
     let files: string[];
     try {
@@ -82,3 +85,5 @@ export default defineSource({
     return tracks;
   },
 });
+
+export default source;

@@ -20,6 +20,7 @@ import { basename, join, relative, resolve, sep } from "node:path";
 import * as aq from "arquero";
 import { z } from "zod";
 import { DatasetError } from "../../core/errors.ts";
+import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import type { Manifest } from "../../core/dataset/manifest.ts";
 import { sturmSplit } from "./gtzan-sturm-split.ts";
@@ -60,7 +61,7 @@ export function findGtzanLayout(path: string, layout: "auto" | "original" | "kag
   throw new DatasetError(root, `no GTZAN layout found: expected genres/<genre>/<genre>.000NN.au or genres_original/<genre>/<genre>.000NN.wav`);
 }
 
-export default defineSource({
+const source = defineSource({
   name: "gtzan",
   description: "GTZAN genre collection (original .au or Kaggle .wav layout), with the Sturm fault-filtered split.",
   params: z.object({
@@ -70,7 +71,9 @@ export default defineSource({
     known_bad: z.enum(["skip", "keep"]).default("skip").describe("files known to be corrupt: report and leave out, or keep"),
   }),
   root: (p) => resolve(p.path),
-  async list(p, ctx) {
+  async list(given, ctx) {
+    // Called directly (not through buildManifest), params may lack their defaults.
+    const p = resolveParams(source, given);
     const root = resolve(p.path);
     const found = findGtzanLayout(root, p.layout);
     const split = sturmSplit();
@@ -112,6 +115,8 @@ export default defineSource({
     return tracks;
   },
 });
+
+export default source;
 
 /** The manifest id of a GTZAN file name: `blues.00000.wav` and `blues.00000.3.wav` → `gtzan/blues.00000`. */
 export function gtzanTrackId(filename: string): string {

@@ -19,6 +19,7 @@
  * JavaScript engines), so the same seed gives the same samples — and WAV bytes — in Bun, Node and Deno.
  */
 import { z } from "zod";
+import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Signal, type Track } from "../../core/plugin.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { DatasetError } from "../../core/errors.ts";
@@ -320,7 +321,7 @@ function parseId(track: Track): { style: SyntheticStyle; index: number } {
   return { style: m[1] as SyntheticStyle, index: Number(m[2]) };
 }
 
-export default defineSource({
+const source = defineSource({
   name: "synthetic",
   description: "Synthetic salsa-like clips (son clave, rumba clave, linear dance beat), rendered from a seed.",
   params: z.object({
@@ -331,7 +332,9 @@ export default defineSource({
     styles: z.array(z.enum(SYNTHETIC_STYLES)).min(1).default([...SYNTHETIC_STYLES]).describe("styles (labels) to render"),
     noise: z.number().min(0).max(1).default(0.004).describe("amplitude of the added white noise"),
   }),
-  list(p) {
+  list(given) {
+    // Called directly (not through buildManifest), params may lack their defaults.
+    const p = resolveParams(source, given);
     const tracks: Track[] = [];
     for (const style of p.styles) {
       for (let i = 0; i < p.per_class; i++) {
@@ -348,8 +351,11 @@ export default defineSource({
     }
     return Promise.resolve(tracks);
   },
-  open(track, p, { sr }): Promise<Signal> {
+  open(track, given, { sr }): Promise<Signal> {
+    const p = resolveParams(source, given);
     const { style, index } = parseId(track);
     return Promise.resolve({ y: renderClip(clipSpec(style, index, p.seed), p.seconds, sr, p.noise), sr });
   },
 });
+
+export default source;

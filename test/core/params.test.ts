@@ -2,7 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { ParamError } from "../../core/errors.ts";
 import { describeParams, parseParamAssignments, resolveParams } from "../../core/params.ts";
-import { builtinPlugins, type ModelPlugin, type SourcePlugin } from "../../index.ts";
+import { builtinPlugins, type ModelPlugin, type SourcePlugin, type TfModel } from "../../index.ts";
 import { runClave } from "../helpers.ts";
 
 const mlp = builtinPlugins.find((p) => p.kind === "model" && p.name === "mlp") as ModelPlugin;
@@ -56,5 +56,23 @@ describe("enumerations", () => {
     expect(r.stdout).toContain('class_weight: "none" | "balanced" = "none"');
     expect(r.stdout).toContain('scheduler: "none" | "plateau" | "step" = "none"');
     expect(r.stdout).toContain("hidden_units: integer[] = [64,32,16]");
+  }, 60_000);
+});
+
+describe("defaults apply when a plugin's hooks are called directly", () => {
+  const ctx = { problem: () => undefined };
+
+  test("a source's list and open with only some params", async () => {
+    const tracks = await synthetic.list({ per_class: 1 } as never, ctx);
+    expect(Array.isArray(tracks) && tracks.map((t) => t.label)).toEqual(["son_clave", "rumba_clave", "dance_beat"]);
+    const signal = await synthetic.open!((tracks as { id: string; label: string }[])[0], { seconds: 0.5 } as never, { sr: 8000 });
+    expect(signal.y.length).toBe(4000);
+    await expect(Promise.resolve(folder.list({} as never, ctx))).rejects.toThrow('folder: parameter "path": is required');
+  });
+
+  test("a model's build with no params builds the default architecture", async () => {
+    const model = (await mlp.build({ inputShape: [5], nClasses: 2, seed: 0 }, {} as never)) as TfModel;
+    expect(model.network.layers.filter((l) => l.name.startsWith("hidden_")).map((l) => (l.getConfig() as { units: number }).units)).toEqual([64, 32, 16]);
+    expect(model.params).toMatchObject({ hidden_units: [64, 32, 16], standardize: true, epochs: 50 });
   }, 60_000);
 });
