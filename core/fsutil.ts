@@ -7,53 +7,33 @@ import { constants, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs
 import { lstat, mkdir, open, readdir, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { ClaveError, FileError } from "./errors.ts";
-
-const ERRNO_WORDS: Readonly<Record<string, string>> = {
-  ENOENT: "no such file or folder",
-  EISDIR: "is a directory, not a file",
-  ENOTDIR: "a part of the path is not a folder",
-  ELOOP: "too many levels of symbolic links (a symlink loop)",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
-  EROFS: "read-only file system",
-  EEXIST: "already exists",
-  ENAMETOOLONG: "file name too long",
-  EMFILE: "too many open files",
-  ENFILE: "too many open files in the system",
-  EIO: "input/output error (a failing disk or network file system)",
-  EFBIG: "file too large",
-  EBUSY: "busy",
-  ENXIO: "no such device",
-};
-
-/** In words, what a Node file-system error says (its `code`), for messages users act on. */
-export function describeFsError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code && ERRNO_WORDS[code]) return ERRNO_WORDS[code];
-  if (code) return `cannot access (${code})`;
-  return error instanceof Error ? error.message : String(error);
-}
+import { ClaveError, FileError, fsReason } from "./errors.ts";
 
 /**
  * `error` as a ClaveError naming `path`: clave's own errors pass through; a Node file-system error
- * becomes a FileError whose reason says in words what went wrong (`doing` adds "cannot write: ...").
+ * becomes a FileError whose reason says in words what went wrong (`fsReason`; `doing` adds "cannot
+ * write: ...").
  */
 export function fileError(path: string, error: unknown, doing?: string): ClaveError {
   if (error instanceof ClaveError) return error;
-  const words = describeFsError(error);
+  const words = fsReason(error);
   return new FileError(path, doing ? `cannot ${doing}: ${words}` : words, { cause: error });
 }
 
-/** What kind of non-regular file a stat describes, in words. */
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
-  if (stats.isDirectory()) return "is a directory, not a file";
-  if (stats.isFIFO()) return "is not a regular file (a named pipe)";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "is not a regular file (a device)";
-  if (stats.isSocket()) return "is not a regular file (a socket)";
-  return "is not a regular file";
+/** Why a stat is not of a regular file, in words: `is a FIFO (named pipe), not a regular file`. */
+export function notRegular(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+  const kind = stats.isDirectory()
+    ? "a folder"
+    : stats.isFIFO()
+      ? "a FIFO (named pipe)"
+      : stats.isCharacterDevice()
+        ? "a character device"
+        : stats.isBlockDevice()
+          ? "a block device"
+          : stats.isSocket()
+            ? "a socket"
+            : "not a file";
+  return `is ${kind}, not a regular file`;
 }
 
 /**
@@ -70,7 +50,7 @@ export async function openRegularFile(path: string): Promise<{ handle: FileHandl
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) throw new FileError(path, kindOf(stats));
+    if (!stats.isFile()) throw new FileError(path, notRegular(stats));
     return { handle, size: stats.size };
   } catch (error) {
     await handle.close();

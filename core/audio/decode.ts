@@ -4,8 +4,7 @@
  * `"ffmpeg"` and `"npm"` force a path (for every format, WAV included).
  */
 import { open, readFile, stat } from "node:fs/promises";
-import { AudioDecodeError } from "../errors.ts";
-import { describeFsError } from "../fsutil.ts";
+import { AudioDecodeError, fsReason } from "../errors.ts";
 import { decodeAu } from "./au.ts";
 import type { DecodedAudio } from "./decoded.ts";
 import { decodeWithFfmpeg, findFfmpeg } from "./ffmpeg.ts";
@@ -23,7 +22,7 @@ export async function checkAudioFile(path: string): Promise<number> {
   try {
     info = await stat(path);
   } catch (error) {
-    throw new AudioDecodeError(path, describeFsError(error), { cause: error });
+    throw new AudioDecodeError(path, fsReason(error), { cause: error });
   }
   if (info.isDirectory()) throw new AudioDecodeError(path, "is a directory, not an audio file");
   if (!info.isFile()) throw new AudioDecodeError(path, "is not a regular file");

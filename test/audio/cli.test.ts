@@ -54,6 +54,6 @@ describe("clave audio", () => {
   test("a missing file exits 1 with its path", () => {
     const r = runClave(["audio", "load", join(dir, "nope.mp3"), "--out", join(dir, "nope.npy")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("nope.mp3: no such file");
+    expect(r.stderr).toContain("nope.mp3: does not exist (ENOENT)");
   });
 });

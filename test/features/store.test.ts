@@ -57,7 +57,7 @@ describe("hashFile reads regular files only", () => {
   const fifo = join(dir, "pipe");
   spawnSync("mkfifo", [fifo]);
   mkdirSync(join(dir, "folder"));
-  for (const [path, words] of [[fifo, "is not a regular file (a named pipe)"], ["/dev/zero", "is not a regular file (a device)"], [join(dir, "folder"), "is a directory"], [join(dir, "none"), "no such file"]] as const) {
+  for (const [path, words] of [[fifo, "is a FIFO (named pipe), not a regular file"], ["/dev/zero", "is a character device, not a regular file"], [join(dir, "folder"), "is a folder, not a regular file"], [join(dir, "none"), "does not exist (ENOENT)"]] as const) {
     test(`${path}: FileError "${words}"`, async () => {
       const error = await hashFile(path).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(FileError);
