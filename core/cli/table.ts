@@ -55,8 +55,17 @@ function show(value: Cell, decimals: number): string {
   return printable(String(value));
 }
 
-export function formatTable(rows: readonly Record<string, Cell>[], columns: readonly string[] = Object.keys(rows[0] ?? {})): string {
-  const decimals = columns.map((c) => columnDecimals(rows.map((r) => r[c])));
+export interface TableOptions {
+  /** Decimals of some columns (percentages: 2, losses: 4); the others get `columnDecimals`. */
+  readonly decimals?: Readonly<Record<string, number>>;
+}
+
+export function formatTable(
+  rows: readonly Record<string, Cell>[],
+  columns: readonly string[] = Object.keys(rows[0] ?? {}),
+  options: TableOptions = {},
+): string {
+  const decimals = columns.map((c) => options.decimals?.[c] ?? columnDecimals(rows.map((r) => r[c])));
   const cells = rows.map((row) => columns.map((c, i) => show(row[c], decimals[i])));
   const header = columns.map(printable);
   const widths = header.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));

@@ -70,6 +70,26 @@ function cacheFor(option: string | false | undefined, manifestFile: string): Fea
 
 const pct = (v: number) => Number((100 * v).toFixed(2));
 
+/** Decimals of the metric columns: percentages 2, losses 4, seconds 1 (so that 50.00 stands beside 66.67). */
+const METRIC_DECIMALS: Readonly<Record<string, number>> = {
+  accuracy: 2,
+  macro_f1: 2,
+  weighted_f1: 2,
+  precision: 2,
+  recall: 2,
+  f1: 2,
+  loss: 4,
+  seg_acc: 2,
+  seg_f1: 2,
+  track_acc: 2,
+  track_f1: 2,
+  test_loss: 4,
+  time_s: 1,
+  start_s: 2,
+  end_s: 2,
+};
+const decimals = { decimals: METRIC_DECIMALS };
+
 function levelRows(evaluation: Evaluation): Record<string, Cell>[] {
   const levels: [string, LevelMetrics | undefined][] = [
     ["segment", evaluation.segment],
@@ -110,7 +130,7 @@ function confusionRows(evaluation: Evaluation, level: "segment" | "track"): Reco
 
 function printEvaluation(evaluation: Evaluation): void {
   const level = evaluation.track ? "track" : "segment";
-  process.stdout.write(`${formatTable(levelRows(evaluation))}\n\nper class (${level} level)\n${formatTable(perClassRows(evaluation, level))}\n`);
+  process.stdout.write(`${formatTable(levelRows(evaluation), undefined, decimals)}\n\nper class (${level} level)\n${formatTable(perClassRows(evaluation, level), undefined, decimals)}\n`);
   process.stdout.write(`\nconfusion (${level} level, rows true)\n${formatTable(confusionRows(evaluation, level), ["true \\ predicted", ...evaluation.labels])}\n`);
 }
 
@@ -282,6 +302,7 @@ async function predict(run: string, files: string[], o: { runs: string; json?: b
       failures.push({ file, error: withoutPath(error, file) });
     }
   }
+  const probabilities = { decimals: { ...METRIC_DECIMALS, ...Object.fromEntries(labels.map((l) => [l, 4])) } };
   const round = (p: Record<string, number>) => Object.fromEntries(Object.entries(p).map(([l, v]) => [l, Number(v.toFixed(4))]));
   if (o.json) {
     process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, labels, files: results, failures }, null, 2)}\n`);
@@ -290,11 +311,11 @@ async function predict(run: string, files: string[], o: { runs: string; json?: b
       const rows = results.flatMap((r) =>
         r.segments.map((s) => ({ file: r.file, segment: s.index, start_s: Number(s.start_s.toFixed(2)), end_s: Number(s.end_s.toFixed(2)), top: s.top, ...round(s.probabilities) })),
       );
-      process.stdout.write(`per segment\n${formatTable(rows, ["file", "segment", "start_s", "end_s", "top", ...labels])}\n\nper file (mean of its segments)\n`);
+      process.stdout.write(`per segment\n${formatTable(rows, ["file", "segment", "start_s", "end_s", "top", ...labels], probabilities)}\n\nper file (mean of its segments)\n`);
     }
     if (results.length > 0) {
       const rows = results.map((r) => ({ file: r.file, segments: r.segments.length, top: r.top, ...round(r.probabilities) }));
-      process.stdout.write(`${formatTable(rows, ["file", "segments", "top", ...labels])}\n`);
+      process.stdout.write(`${formatTable(rows, ["file", "segments", "top", ...labels], probabilities)}\n`);
     }
   }
   for (const f of failures) process.stderr.write(messageLine(`${f.file}: ${f.error}`));
@@ -348,7 +369,7 @@ async function runs(o: { runs: string; json?: boolean; sort?: string; model?: st
     const sign = key === "test_loss" ? 1 : -1;
     rows = [...rows].sort((a, b) => sign * ((Number(a[key] ?? -Infinity) || 0) - (Number(b[key] ?? -Infinity) || 0)));
   }
-  process.stdout.write(`${formatTable(rows)}\n`);
+  process.stdout.write(`${formatTable(rows, undefined, decimals)}\n`);
   damaged();
 }
 

@@ -27,6 +27,14 @@ describe("formatTable", () => {
     expect(table.split("\n").slice(2)).toEqual([" NaN", "0.25", ""]);
   });
 
+  test("a caller may fix a column's decimals (percentages 2, losses 4)", () => {
+    const rows = [
+      { label: "a", precision: 50, loss: 0.5 },
+      { label: "b", precision: 66.6667, loss: 0.123456 },
+    ];
+    expect(formatTable(rows, undefined, { decimals: { precision: 2, loss: 4 } }).split("\n").slice(2)).toEqual(["a          50.00  0.5000", "b          66.67  0.1235"]);
+  });
+
   test("cells and headers with terminal escapes or line breaks are shown escaped", () => {
     const table = formatTable([{ "\x1b[31mlabel": "\x1b[2Jsalsa\nson", n: 1 }]);
     expect(table).not.toContain("\x1b");
