@@ -28,7 +28,7 @@
 import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import * as aq from "arquero";
 import { DatasetError, FileError, fsReason, ManifestError } from "../errors.ts";
-import { openRegularFile, writeFileAtomic } from "../fsutil.ts";
+import { openRegularFile, removeStaleTemporaries, writeFileAtomic } from "../fsutil.ts";
 import { csvQuoteFault, formatCsv, parseCsvRecords, type CsvCell } from "./csv.ts";
 
 export const MANIFEST_COLUMNS = ["id", "label", "artist", "title", "source", "path", "hash", "duration_s", "sr", "split"] as const;
@@ -210,8 +210,12 @@ export function formatManifest(manifest: Manifest, root = manifest.root): string
   return formatCsv(header, rows);
 }
 
-/** Write a manifest atomically; paths are rewritten relative to the file's folder. */
+/**
+ * Write a manifest atomically; paths are rewritten relative to the file's folder. Temporaries that
+ * earlier writers killed mid-write left in that folder are removed first.
+ */
 export async function writeManifest(file: string, manifest: Manifest): Promise<void> {
+  await removeStaleTemporaries(dirname(resolve(file)));
   await writeFileAtomic(file, formatManifest(manifest, dirname(resolve(file))));
 }
 

@@ -4,8 +4,8 @@
  * carries raw terminal escapes.
  */
 import { describe, expect, test } from "bun:test";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildManifest } from "../../core/dataset/build.ts";
 import { hashFile } from "../../core/dataset/hash.ts";
@@ -110,6 +110,26 @@ describe("readManifest refuses a bad manifest, naming the file, the row and the 
     const rows = [row("1", "Salsa", "1.wav"), row("2", "salsa", "2.wav"), row("3", "salsa", "3.wav"), row("4", "son", "4.wav")];
     expect(labelCaseWarnings(rows)).toEqual(['labels "Salsa" (1 tracks), "salsa" (2 tracks) differ only in case: they are 2 classes']);
     expect(labelCaseWarnings(rows.slice(1))).toEqual([]);
+  });
+});
+
+describe("writing a manifest", () => {
+  test("removes the temporaries a writer killed mid-write left beside it", async () => {
+    const root = join(dir, "temporaries");
+    mkdirSync(root, { recursive: true });
+    const child = spawn(process.execPath, ["-e", "0"], { stdio: "ignore" });
+    await new Promise((resolve) => child.on("exit", resolve));
+    const stale = join(root, `.manifest.csv.${child.pid}.0123abcd.tmp`);
+    const live = join(root, `.manifest.csv.${process.pid}.4567abcd.tmp`);
+    for (const path of [stale, live]) {
+      writeFileSync(path, "id,label\n");
+      const when = new Date(Date.now() - 20 * 60_000);
+      utimesSync(path, when, when);
+    }
+    await writeManifest(join(root, "manifest.csv"), { root, extraColumns: [], rows: [row("a", "son", "a.wav")] });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect((await readManifest(join(root, "manifest.csv"))).rows.map((r) => r.id)).toEqual(["a"]);
   });
 });
 
