@@ -1,16 +1,16 @@
 /**
  * Loading a user's module (a plugin file, `clave.config.ts`) on every runtime, the way Vite loads its
  * config: the file is bundled with esbuild (TypeScript stripped, its relative imports inlined), its
- * `import ... from "clave"` is pointed at the running clave (see entry.ts), other packages stay
- * imports resolved from the file's own folder, and the result is imported once from a temporary
- * sibling that is removed right after. So `~/mine/crest.ts` loads under Node 20, which cannot import
+ * `import ... from "clave"` is pointed at the running clave (see entry.ts), other packages are
+ * resolved from the importing file's folder, and the result is imported once from a temporary file
+ * that is removed right after. So `~/mine/crest.ts` loads under Node 20, which cannot import
  * TypeScript, and from a folder where clave is not installed. Modules inside `node_modules` (published
  * plugins) are imported as they are.
  */
 import { randomBytes } from "node:crypto";
 import { rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join, sep } from "node:path";
+import { join, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError } from "./errors.ts";
 import { libraryEntryUrl } from "./entry.ts";
@@ -19,10 +19,17 @@ import { libraryEntryUrl } from "./entry.ts";
 const PATH_LIKE = /^(\.{1,2}([\\/]|$)|[\\/]|[A-Za-z]:[\\/])/;
 const CLAVE = /^clave(\/.*)?$/;
 
-/** Bundle `file` into one ESM text, with `clave` mapped to the running clave's entry. */
+const RESOLVING = Symbol("clave-resolving");
+
+/**
+ * Bundle `file` into one ESM text: `clave` mapped to the running clave's entry, every other package
+ * resolved now from the importing file's folder and kept as an import of its absolute URL, so the
+ * bundle runs from any folder and shares installed packages with the rest of the process.
+ */
 async function bundle(file: string): Promise<string> {
   const esbuild = await import("esbuild");
   const entry = libraryEntryUrl();
+  const entryFile = fileURLToPath(entry);
   const result = await esbuild.build({
     entryPoints: [file],
     bundle: true,
@@ -36,13 +43,25 @@ async function bundle(file: string): Promise<string> {
       {
         name: "clave-externals",
         setup(build) {
-          build.onResolve({ filter: /.*/ }, (args) => {
-            if (args.kind === "entry-point" || PATH_LIKE.test(args.path)) return undefined;
+          build.onResolve({ filter: /.*/ }, async (args) => {
+            if (args.kind === "entry-point" || args.pluginData === RESOLVING) return undefined;
             if (CLAVE.test(args.path)) {
-              if (args.path !== "clave") throw new Error(`${args.path}: import from "clave" itself (it has no subpaths)`);
+              if (args.path !== "clave") return { errors: [{ text: `${args.path}: import from "clave" itself (it has no subpaths)` }] };
               return { path: entry, external: true };
             }
-            return { path: args.path, external: true };
+            const found = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: RESOLVING });
+            if (PATH_LIKE.test(args.path)) {
+              // The user's own files are bundled; clave itself (imported by its path) and files
+              // inside installed packages are not.
+              if (found.errors.length > 0 || found.external) return undefined;
+              if (found.path === entryFile) return { path: entry, external: true };
+              return found.path.split(sep).includes("node_modules") ? { path: pathToFileURL(found.path).href, external: true } : { path: found.path };
+            }
+            // A package that does not resolve stays a plain import: an optional dependency that is
+            // imported only when present (clave's own AAC decoder) must not fail the bundle.
+            if (found.errors.length > 0) return { path: args.path, external: true };
+            // Builtins (`node:fs`) stay as they are; packages become their file's URL.
+            return { path: found.external ? found.path : pathToFileURL(found.path).href, external: true };
           });
         },
       },
@@ -76,18 +95,11 @@ export async function importUserModule(fileOrUrl: string): Promise<Record<string
   } catch (error) {
     throw new ConfigError(file, `cannot load module: ${esbuildMessage(error)}`, { cause: error });
   }
-  // Beside the file, so that its package imports resolve from its own folder; else in the temp folder.
-  const name = `.${basename(file)}.clave-${process.pid}-${randomBytes(4).toString("hex")}.mjs`;
-  let temp = join(dirname(file), name);
+  const temp = join(tmpdir(), `clave-module-${process.pid}-${randomBytes(6).toString("hex")}.mjs`);
   try {
-    await writeFile(temp, code, { flag: "wx" });
-  } catch {
-    temp = join(tmpdir(), name);
-    try {
-      await writeFile(temp, code, { flag: "wx" });
-    } catch (error) {
-      throw new ConfigError(temp, `cannot write the bundled module: ${(error as Error).message}`, { cause: error });
-    }
+    await writeFile(temp, code, { flag: "wx", mode: 0o600 });
+  } catch (error) {
+    throw new ConfigError(temp, `cannot write the bundled module: ${(error as Error).message}`, { cause: error });
   }
   try {
     return (await import(pathToFileURL(temp).href)) as Record<string, unknown>;

@@ -74,7 +74,7 @@ describe("clave plugins", () => {
     expect(broken.stderr).toContain(`plugin "broken" (${join(dir, "broken.ts")}): build: missing hook`);
     const throws = runClave(["--plugin", join(dir, "throws.ts"), "plugins"]);
     expect(throws.code).toBe(1);
-    expect(throws.stderr).toContain(`${join(dir, "throws.ts")}: cannot load plugin module: boom at import`);
+    expect(throws.stderr).toContain(`${join(dir, "throws.ts")}: cannot load module: boom at import`);
     const missing = runClave(["--plugin", join(dir, "nope.ts"), "plugins"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`${join(dir, "nope.ts")}: plugin file not found`);
