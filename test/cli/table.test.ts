@@ -1,6 +1,6 @@
 /** Terminal tables: one number of decimals per column, numbers right-aligned, data never printed raw. */
 import { describe, expect, test } from "bun:test";
-import { columnDecimals, formatTable, messageLine, printable } from "../../core/cli/table.ts";
+import { columnDecimals, formatTable, messageLine, printable } from "../../cli/table.ts";
 
 describe("formatTable", () => {
   test("a column's numbers share one number of decimals (not 0.05000 beside 0.1500)", () => {

@@ -6,9 +6,9 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { buildManifest } from "../dataset/build.ts";
-import { readManifest } from "../dataset/manifest.ts";
-import { resolveParams } from "../params.ts";
+import { buildManifest } from "../core/dataset/build.ts";
+import { readManifest } from "../core/dataset/manifest.ts";
+import { resolveParams } from "../core/params.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatStats } from "./dataset.ts";
 import { printable } from "./table.ts";

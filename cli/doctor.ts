@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { backendInfo, type BackendInfo } from "../backend.ts";
+import { backendInfo, type BackendInfo } from "../core/backend.ts";
 import { formatTable } from "./table.ts";
 
 export interface ToolCheck {

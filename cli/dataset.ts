@@ -4,13 +4,13 @@
  */
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { buildManifest } from "../dataset/build.ts";
-import { labelCaseWarnings, readManifest, writeManifest, type Manifest } from "../dataset/manifest.ts";
-import { applySplit, emptySplitWarnings, findLeaks, namedSplits, splitRatiosOf, type GroupBy } from "../dataset/split.ts";
-import { datasetStats } from "../dataset/stats.ts";
-import { validateManifest } from "../dataset/validate.ts";
-import { UsageError } from "../errors.ts";
-import { parseParamAssignments, resolveParams } from "../params.ts";
+import { buildManifest } from "../core/dataset/build.ts";
+import { labelCaseWarnings, readManifest, writeManifest, type Manifest } from "../core/dataset/manifest.ts";
+import { applySplit, emptySplitWarnings, findLeaks, namedSplits, splitRatiosOf, type GroupBy } from "../core/dataset/split.ts";
+import { datasetStats } from "../core/dataset/stats.ts";
+import { validateManifest } from "../core/dataset/validate.ts";
+import { UsageError } from "../core/errors.ts";
+import { parseParamAssignments, resolveParams } from "../core/params.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 

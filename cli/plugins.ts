@@ -1,7 +1,7 @@
 /** `clave plugins`: every plugin the registry holds, with its params (enumerations with their values) and their defaults. */
 import type { Command } from "commander";
-import { UsageError } from "../errors.ts";
-import { PLUGIN_KINDS, type PluginKind } from "../plugin.ts";
+import { UsageError } from "../core/errors.ts";
+import { PLUGIN_KINDS, type PluginKind } from "../core/plugin.ts";
 import { cliRegistry } from "./context.ts";
 import { printable } from "./table.ts";
 

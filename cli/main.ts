@@ -3,8 +3,8 @@
  * Exit codes: 0 success, 1 failure, 2 bad usage.
  */
 import { Command, CommanderError } from "commander";
-import { ClaveError } from "../errors.ts";
-import type { Plugin } from "../plugin.ts";
+import { ClaveError } from "../core/errors.ts";
+import type { Plugin } from "../core/plugin.ts";
 import { collect, configureCli } from "./context.ts";
 import { registerAudio } from "./audio.ts";
 import { registerDataset } from "./dataset.ts";

@@ -6,22 +6,22 @@
  */
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { loadAudio } from "../audio/load.ts";
-import { hashFile } from "../dataset/hash.ts";
-import { SPLITS, type Split } from "../dataset/manifest.ts";
-import { AudioDecodeError, ClaveError, InputShapeError, RunError, UsageError } from "../errors.ts";
-import { FeatureCache } from "../features/cache.ts";
-import type { Evaluation, LevelMetrics } from "../metrics/evaluate.ts";
-import { meanByGroup } from "../metrics/probabilities.ts";
-import { ndarray, sizeOf } from "../ndarray.ts";
-import { parseParamAssignments, resolveParams } from "../params.ts";
-import type { FeaturePlugin, ModelPlugin } from "../plugin.ts";
-import { datasetArrays } from "../run/data.ts";
-import { resolveFeatureSpec, toModelLayout, trackExamples, type FeatureSpec } from "../run/features.ts";
-import { resolveRunDir, scanRuns, trainRun, type RunSummary } from "../run/run.ts";
-import { evaluateRunModel, loadRunModel, predictRunModel } from "../run/use.ts";
+import { loadAudio } from "../core/audio/load.ts";
+import { hashFile } from "../core/dataset/hash.ts";
+import { SPLITS, type Split } from "../core/dataset/manifest.ts";
+import { AudioDecodeError, ClaveError, InputShapeError, RunError, UsageError } from "../core/errors.ts";
+import { FeatureCache } from "../core/features/cache.ts";
+import type { Evaluation, LevelMetrics } from "../core/metrics/evaluate.ts";
+import { meanByGroup } from "../core/metrics/probabilities.ts";
+import { ndarray, sizeOf } from "../core/ndarray.ts";
+import { parseParamAssignments, resolveParams } from "../core/params.ts";
+import type { FeaturePlugin, ModelPlugin } from "../core/plugin.ts";
+import { datasetArrays } from "../core/run/data.ts";
+import { resolveFeatureSpec, toModelLayout, trackExamples, type FeatureSpec } from "../core/run/features.ts";
+import { resolveRunDir, scanRuns, trainRun, type RunSummary } from "../core/run/run.ts";
+import { evaluateRunModel, loadRunModel, predictRunModel } from "../core/run/use.ts";
 import { cliRegistry, collect } from "./context.ts";
-import { emptySplitWarnings } from "../dataset/split.ts";
+import { emptySplitWarnings } from "../core/dataset/split.ts";
 import { readManifestWarned, warn } from "./dataset.ts";
 import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 

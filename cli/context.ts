@@ -2,9 +2,9 @@
  * What every command shares: the registry, built once from the built-ins the entry point passes in,
  * the config file, and the global `--plugin` options.
  */
-import { createRegistry } from "../config.ts";
-import type { Plugin } from "../plugin.ts";
-import type { Registry } from "../registry.ts";
+import { createRegistry } from "../core/config.ts";
+import type { Plugin } from "../core/plugin.ts";
+import type { Registry } from "../core/registry.ts";
 
 interface CliState {
   builtins: readonly Plugin[];

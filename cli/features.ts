@@ -8,22 +8,22 @@
 import { homedir } from "node:os";
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
-import { loadAudio } from "../audio/load.ts";
-import { resolvePluginSpecifier } from "../config.ts";
-import { hashFile } from "../dataset/hash.ts";
-import { readManifest, trackPath } from "../dataset/manifest.ts";
-import { formatCsv } from "../dataset/csv.ts";
-import { ClaveError, DatasetError, UsageError } from "../errors.ts";
-import { FeatureCache } from "../features/cache.ts";
-import { DEFAULT_CLIP_TIMEOUT_S, extractDataset, type ClipOutcome, type FeatureJobSpec } from "../features/dataset.ts";
-import { extractFeatures, type FeatureRequest } from "../features/extract.ts";
-import { FEATURE_PRESETS } from "../features/presets.ts";
-import { fileError, removeStaleTemporaries, writeFileAtomic } from "../fsutil.ts";
-import { writeNpy } from "../npy.ts";
-import { parseParamAssignments, resolveParams } from "../params.ts";
-import type { FeaturePlugin } from "../plugin.ts";
-import { progress } from "../progress.ts";
-import type { Registry } from "../registry.ts";
+import { loadAudio } from "../core/audio/load.ts";
+import { resolvePluginSpecifier } from "../core/config.ts";
+import { hashFile } from "../core/dataset/hash.ts";
+import { readManifest, trackPath } from "../core/dataset/manifest.ts";
+import { formatCsv } from "../core/dataset/csv.ts";
+import { ClaveError, DatasetError, UsageError } from "../core/errors.ts";
+import { FeatureCache } from "../core/features/cache.ts";
+import { DEFAULT_CLIP_TIMEOUT_S, extractDataset, type ClipOutcome, type FeatureJobSpec } from "../core/features/dataset.ts";
+import { extractFeatures, type FeatureRequest } from "../core/features/extract.ts";
+import { FEATURE_PRESETS } from "../core/features/presets.ts";
+import { fileError, removeStaleTemporaries, writeFileAtomic } from "../core/fsutil.ts";
+import { writeNpy } from "../core/npy.ts";
+import { parseParamAssignments, resolveParams } from "../core/params.ts";
+import type { FeaturePlugin } from "../core/plugin.ts";
+import { progress } from "../core/progress.ts";
+import type { Registry } from "../core/registry.ts";
 import { collect, cliRegistry } from "./context.ts";
 
 /** The default feature cache: `$CLAVE_CACHE_DIR/features`, else `~/.cache/clave/features`. */

@@ -3,11 +3,11 @@
  * `clave audio load <file> --out y.npy`: the float32 signal `librosa.load` returns, as a NumPy `.npy`.
  */
 import type { Command } from "commander";
-import { audioInfo, loadAudio, type AudioInfo, type DecoderChoice } from "../audio/index.ts";
-import { UsageError } from "../errors.ts";
-import { fileError } from "../fsutil.ts";
-import { writeNpy } from "../npy.ts";
-import { ndarray } from "../ndarray.ts";
+import { audioInfo, loadAudio, type AudioInfo, type DecoderChoice } from "../core/audio/index.ts";
+import { UsageError } from "../core/errors.ts";
+import { fileError } from "../core/fsutil.ts";
+import { writeNpy } from "../core/npy.ts";
+import { ndarray } from "../core/ndarray.ts";
 import { formatTable } from "./table.ts";
 
 const DECODERS: readonly DecoderChoice[] = ["auto", "ffmpeg", "npm"];
