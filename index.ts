@@ -8,6 +8,7 @@
 import { createRegistry as createRegistryWith, type CreateRegistryOptions } from "./core/config.ts";
 import type { Registry } from "./core/registry.ts";
 import { builtinPlugins } from "./plugins/index.ts";
+import { setBuiltinPlugins } from "./core/defaults.ts";
 
 export * from "./core/index.ts";
 // Arquero, for the tables clave returns, so a notebook cell imports from "clave" alone.
@@ -18,6 +19,8 @@ export { readFmaTracks, readFmaGenres, fmaAudioPath, fmaKnownIssue } from "./plu
 export { readGtzanFeatures, gtzanTrackId } from "./plugins/sources/gtzan.ts";
 export { sturmSplit } from "./plugins/sources/gtzan-sturm-split.ts";
 export { renderClip, clipSpec, SYNTHETIC_STYLES } from "./plugins/sources/synthetic.ts";
+
+setBuiltinPlugins(builtinPlugins);
 
 /** A registry of clave's built-in plugins plus those of `clave.config.*` and `options.plugins`. */
 export function createRegistry(options: Omit<CreateRegistryOptions, "builtins"> = {}): Promise<Registry> {

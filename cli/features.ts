@@ -6,25 +6,22 @@
  * a progress bar; resumable (the cache); failures listed at the end.
  */
 import { homedir } from "node:os";
-import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { basename, extname, isAbsolute, join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadAudio } from "../core/audio/load.ts";
-import { resolvePluginSpecifier } from "../core/config.ts";
 import { hashFile } from "../core/dataset/hash.ts";
-import { readManifest, trackPath } from "../core/dataset/manifest.ts";
-import { formatCsv } from "../core/dataset/csv.ts";
-import { ClaveError, DatasetError, UsageError } from "../core/errors.ts";
+import { ClaveError, UsageError } from "../core/errors.ts";
 import { FeatureCache } from "../core/features/cache.ts";
-import { DEFAULT_CLIP_TIMEOUT_S, extractDataset, type ClipOutcome, type FeatureJobSpec } from "../core/features/dataset.ts";
+import { DEFAULT_CLIP_TIMEOUT_S, type FeatureJobSpec } from "../core/features/dataset.ts";
 import { extractFeatures, type FeatureRequest } from "../core/features/extract.ts";
-import { FEATURE_PRESETS } from "../core/features/presets.ts";
-import { fileError, removeStaleTemporaries, writeFileAtomic } from "../core/fsutil.ts";
+import { fileError, writeFileAtomic } from "../core/fsutil.ts";
 import { writeNpy } from "../core/npy.ts";
-import { parseParamAssignments, resolveParams } from "../core/params.ts";
+import { parseParamAssignments } from "../core/params.ts";
 import type { FeaturePlugin } from "../core/plugin.ts";
-import { progress } from "../core/progress.ts";
 import type { Registry } from "../core/registry.ts";
+import { extract, featureJobSpecs, tableCsv } from "../core/features/store.ts";
 import { collect, cliRegistry } from "./context.ts";
+import { messageLine, printable } from "./table.ts";
 
 /** The default feature cache: `$CLAVE_CACHE_DIR/features`, else `~/.cache/clave/features`. */
 export function defaultCacheDir(): string {
@@ -33,10 +30,8 @@ export function defaultCacheDir(): string {
 }
 
 /**
- * Turn `--features a,b` and `--param x.k=v` into feature specs. A name is a feature plugin or a preset
- * (`stack417`, `gtzan`); `--param NAME.key=value` applies to the output named NAME (a plugin name, or a
- * preset's part), so `--param mfcc.n_mfcc=13` sets MFCC's count whether mfcc was named alone or came
- * with the gtzan preset.
+ * `--features a,b` and `--param x.k=v` as feature specs (see `featureJobSpecs`): `--param NAME.key=value`
+ * applies to the output named NAME, a plugin's name or a preset's part.
  */
 export function featureSpecs(registry: Registry, names: string, assignments: readonly string[]): FeatureJobSpec[] {
   const list = names
@@ -44,28 +39,7 @@ export function featureSpecs(registry: Registry, names: string, assignments: rea
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
   if (list.length === 0) throw new UsageError("--features: name at least one feature (see `clave plugins --kind feature`)");
-  const specs: FeatureJobSpec[] = [];
-  for (const name of list) {
-    const preset = FEATURE_PRESETS[name];
-    if (preset) specs.push(...preset.map((p) => ({ plugin: p.plugin, params: { ...p.params }, as: p.as })));
-    else specs.push({ plugin: registry.feature(name).name, params: {}, as: name });
-  }
-  const seen = new Set<string>();
-  for (const s of specs) {
-    if (seen.has(s.as)) throw new UsageError(`--features: ${s.as} is asked for twice`);
-    seen.add(s.as);
-  }
-  const byTarget = parseParamAssignments(assignments);
-  for (const target of Object.keys(byTarget)) {
-    if (!specs.some((s) => s.as === target || s.plugin === target)) {
-      throw new UsageError(`--param ${target}.*: ${target} is not among --features (${[...seen].join(", ")})`);
-    }
-  }
-  return specs.map((s) => {
-    const params: Record<string, unknown> = { ...s.params, ...(byTarget[s.plugin] ?? {}), ...(byTarget[s.as] ?? {}) };
-    const plugin = registry.feature(s.plugin);
-    return { plugin: s.plugin, params: resolveParams(plugin, params), as: s.as };
-  });
+  return featureJobSpecs(registry, list, parseParamAssignments(assignments));
 }
 
 function parseRate(value: string): number {
@@ -234,94 +208,43 @@ the manifest's hash, NaN/Inf features, over --clip-timeout) are listed at the en
     )
     .action(async (manifestFile: string, options: DatasetOptions) => {
       const registry = await cliRegistry();
-      const specs = featureSpecs(registry, options.features, options.param);
-      const sr = parseRate(options.sr);
-      const clipTimeout = parseClipTimeout(options.clipTimeout);
-      const manifest = await readManifest(manifestFile);
-      const out = resolve(options.out ?? join(dirname(resolve(manifestFile)), "features"));
-      let segmentFrames: number | undefined;
+      const names = options.features.split(",").map((f) => f.trim()).filter((f) => f !== "");
+      if (names.length === 0) throw new UsageError("--features: name at least one feature (see `clave plugins --kind feature`)");
+      let segmentSeconds: number | undefined;
       if (options.segmentSeconds !== undefined) {
-        const s = Number(options.segmentSeconds);
-        if (!(s > 0)) throw new UsageError(`--segment-seconds ${options.segmentSeconds}: expected a positive number`);
-        segmentFrames = Math.max(1, Math.floor((s * sr) / 512));
+        segmentSeconds = Number(options.segmentSeconds);
+        if (!(segmentSeconds > 0)) throw new UsageError(`--segment-seconds ${options.segmentSeconds}: expected a positive number`);
       }
-      // Results are joined back to rows by id: two rows with one id would mix their features.
-      const firstRow = new Map<string, number>();
-      manifest.rows.forEach((r, i) => {
-        const first = firstRow.get(r.id);
-        if (first !== undefined) throw new DatasetError(manifestFile, `track id ${JSON.stringify(r.id)} appears twice (data rows ${first + 1} and ${i + 1}); ids must be unique`);
-        firstRow.set(r.id, i);
+      const clipTimeout = parseClipTimeout(options.clipTimeout);
+      const workers = parseWorkers(options.workers);
+      const result = await extract(manifestFile, names, {
+        registry,
+        params: parseParamAssignments(options.param),
+        sr: parseRate(options.sr),
+        ...(options.out !== undefined ? { out: options.out } : {}),
+        ...(workers !== undefined ? { workers } : {}),
+        ...(options.aggregate ? { aggregate: true } : {}),
+        ...(segmentSeconds !== undefined ? { segmentSeconds } : {}),
+        ...(clipTimeout !== undefined ? { clipTimeout } : {}),
       });
-      // Features that are not built in come from plugin files the workers import too.
-      const pluginFiles = new Set<string>();
-      for (const s of specs) {
-        const origin = registry.list("feature").find((e) => e.plugin.name === s.plugin)?.origin ?? "builtin";
-        if (origin !== "builtin") pluginFiles.add(resolvePluginSpecifier(origin, process.cwd()));
-      }
-      await removeStaleTemporaries(out);
-      const rows = manifest.rows.filter((r) => r.path !== "");
-      const bar = progress(rows.length, "features");
-      const result = await extractDataset(
-        rows.map((r) => ({ id: r.id, path: trackPath(manifest, r), hash: r.hash })),
-        {
-          features: specs,
-          cacheDir: out,
-          sr,
-          workers: parseWorkers(options.workers),
-          pluginFiles: [...pluginFiles],
-          aggregate: options.aggregate ? { segmentFrames } : null,
-          ...(clipTimeout !== undefined ? { clipTimeout } : {}),
-          onClip: (_done, _total, outcome) => bar.tick(1, outcome.id),
-        },
-      );
-      bar.stop();
-      const byId = new Map<string, ClipOutcome>(result.outcomes.map((o) => [o.id, o]));
-      const store = new FeatureCache(out);
-      const index = rows
-        .filter((r) => byId.has(r.id))
-        .map((r) => {
-          const o = byId.get(r.id)!;
-          const files = Object.fromEntries(specs.map((s) => [s.as, relative(out, store.path(o.hash, s.plugin, s.params, sr)).split(sep).join("/")]));
-          return { id: r.id, label: r.label, split: r.split, hash: o.hash, ...files };
-        });
-      // A failing write (a full disk) is reported with the per-track failures, not instead of them.
-      const writeErrors: string[] = [];
-      const header = ["id", "label", "split", "hash", ...specs.map((s) => s.as)];
-      try {
-        await writeFileAtomic(join(out, "index.csv"), formatCsv(header, index.map((row) => header.map((h) => (row as Record<string, string>)[h]))));
-      } catch (error) {
-        writeErrors.push(fileError(join(out, "index.csv"), error, "write").message);
-      }
-      if (options.aggregate) {
-        const table: (string | number)[][] = [];
-        let columns: string[] | undefined;
-        for (const r of rows) {
-          const o = byId.get(r.id);
-          if (!o?.aggregates) continue;
-          o.aggregates.forEach((stats, segment) => {
-            const row: Record<string, string | number> = { id: r.id, filename: basename(r.path), length: o.samples || "" };
-            if (segmentFrames !== undefined) row.segment = segment;
-            Object.assign(row, stats, { label: r.label });
-            columns ??= Object.keys(row);
-            table.push(columns.map((c) => row[c] ?? ""));
-          });
-        }
+      const writeErrors = [...result.writeErrors];
+      if (options.aggregate && result.aggregates) {
+        const file = resolve(options.aggregate);
         try {
-          await writeFileAtomic(resolve(options.aggregate), formatCsv(columns ?? ["id", "filename", "label"], table));
+          await writeFileAtomic(file, tableCsv(result.aggregates));
         } catch (error) {
-          writeErrors.push(fileError(resolve(options.aggregate), error, "write").message);
+          writeErrors.push(fileError(file, error, "write").message);
         }
       }
-      const computed = result.outcomes.filter((o) => o.computed > 0).length;
       process.stdout.write(
-        `${result.outcomes.length} of ${rows.length} tracks done (${computed} computed, ${result.outcomes.length - computed} already stored) with ${result.workers} workers -> ${out}\n`,
+        `${result.computed + result.stored} of ${result.total} tracks done (${result.computed} computed, ${result.stored} already stored) with ${result.workers} workers -> ${printable(result.out)}\n`,
       );
       if (result.failures.length > 0) {
-        process.stderr.write(`clave: ${result.failures.length} tracks failed:\n${result.failures.map((f) => `  ${f.id} (${f.path}): ${f.reason}\n`).join("")}`);
+        process.stderr.write(`clave: ${result.failures.length} tracks failed:\n${result.failures.map((f) => `  ${printable(`${f.id} (${f.path}): ${f.reason}`)}\n`).join("")}`);
         process.exitCode = 1;
       }
       if (writeErrors.length > 0) {
-        process.stderr.write(writeErrors.map((e) => `clave: ${e}\n`).join(""));
+        process.stderr.write(writeErrors.map((e) => messageLine(e)).join(""));
         process.exitCode = 1;
       }
     });

@@ -3,6 +3,7 @@
  * Exit codes: 0 success, 1 failure, 2 bad usage.
  */
 import { Command, CommanderError } from "commander";
+import { setBuiltinPlugins } from "../core/defaults.ts";
 import { ClaveError } from "../core/errors.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { collect, configureCli } from "./context.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
 /** Run the CLI on `argv` (without the runtime and script names); resolves to the exit code. */
 export async function main(argv: readonly string[], options: { builtins: readonly Plugin[] }): Promise<number> {
   configureCli({ builtins: options.builtins });
+  setBuiltinPlugins(options.builtins);
   const program = buildProgram();
   if (argv.length === 0) {
     program.outputHelp();

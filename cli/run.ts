@@ -3,19 +3,14 @@
  * synthetic one, rendered on first use), its features, a model trained on the training split and
  * evaluated on the held-out tracks, recorded as a run that `clave runs` lists.
  */
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { buildManifest } from "../core/dataset/build.ts";
-import { readManifest } from "../core/dataset/manifest.ts";
-import { resolveParams } from "../core/params.ts";
+import { UsageError } from "../core/errors.ts";
+import { resolveFeatureSpec } from "../core/run/features.ts";
+import { DEFAULT_DATASET, study } from "../core/run/study.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatStats } from "./dataset.ts";
 import { printable } from "./table.ts";
-import { train } from "./train.ts";
-
-/** Where the embedded default dataset is rendered. */
-export const DEFAULT_DATASET = join("data", "synthetic", "manifest.csv");
+import { printEvaluation, splitParams } from "./train.ts";
 
 interface RunFlags {
   dataset?: string;
@@ -30,37 +25,43 @@ interface RunFlags {
   json?: boolean;
 }
 
-function step(n: number, text: string): void {
-  process.stdout.write(`\n== ${n}/2 ${text}\n`);
+function count(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isInteger(n) || n < min) throw new UsageError(`${flag} ${value}: expected an integer >= ${min}`);
+  return n;
 }
 
 async function run(o: RunFlags): Promise<void> {
-  const manifestFile = resolve(o.dataset ?? DEFAULT_DATASET);
-  // Refuse an unknown model before rendering or reading any audio.
-  (await cliRegistry()).model(o.model);
-  step(1, `dataset ${printable(manifestFile)}`);
-  if (o.dataset === undefined && !existsSync(manifestFile)) {
-    // The embedded default: synthetic son clave / rumba clave / linear dance-beat clips, from a seed.
-    const source = (await cliRegistry()).source("synthetic");
-    const params = resolveParams(source, { per_class: Number(o.perClass), seconds: Number(o.seconds), seed: Number(o.seed) });
-    process.stdout.write(`rendering the synthetic dataset (${o.perClass} clips per style, ${o.seconds} s each, seed ${o.seed})\n`);
-    await buildManifest(source, params as Record<string, unknown>, { out: manifestFile, split: "auto", seed: Number(o.seed) });
-  }
-  process.stdout.write(`${formatStats(await readManifest(manifestFile))}\n`);
-
-  step(2, `features ${o.features} → model ${o.model} trained on the train split → evaluated on the held-out test tracks`);
-  await train({
-    model: o.model,
+  const registry = await cliRegistry();
+  const model = registry.model(o.model);
+  const preliminary = resolveFeatureSpec(registry, o.features, {}, {});
+  const { modelParams, featureParams } = splitParams(o.param, model.name, [...new Set([o.features, preliminary.plugin])]);
+  const seconds = Number(o.seconds);
+  if (!(seconds > 0)) throw new UsageError(`--seconds ${o.seconds}: expected a positive number of seconds`);
+  const { run: result } = await study({
+    registry,
+    model: model.name,
     features: o.features,
-    dataset: manifestFile,
-    param: o.param,
-    epochs: o.epochs,
-    seed: o.seed,
+    params: modelParams,
+    featureParams,
+    epochs: count("--epochs", o.epochs, 1),
+    seed: count("--seed", o.seed, 0),
+    perClass: count("--per-class", o.perClass, 1),
+    seconds,
     runs: o.runs,
-    freeze: true,
-    ...(o.json ? { json: true } : {}),
+    ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+    onStep: (n, text, ds) => {
+      if (ds) process.stdout.write(`${formatStats(ds.manifest)}\n`);
+      process.stdout.write(`\n== ${n}/2 ${printable(text)}\n`);
+    },
   });
-  if (!o.json) process.stdout.write(`\nnext: clave runs · clave evaluate <run> · clave predict <run> <audio...>\n`);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ id: result.id, dir: result.dir, summary: result.record }, null, 2)}\n`);
+    return;
+  }
+  printEvaluation(result.evaluation);
+  process.stdout.write(`\nrun ${printable(result.id)}: ${result.record.epochs} epochs in ${result.record.duration_s.toFixed(1)} s on ${result.record.backend}; written to ${printable(result.dir)}\n`);
+  process.stdout.write(`\nnext: clave runs · clave evaluate <run> · clave predict <run> <audio...>\n`);
 }
 
 export function registerRun(program: Command): void {

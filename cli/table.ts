@@ -5,25 +5,9 @@
 
 export type Cell = string | number | boolean | null | undefined;
 
-const NAMED_ESCAPES: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+import { messageLine, printable } from "../core/text.ts";
 
-/**
- * `text` with the characters that act on a terminal shown as escapes (`\x1b`, `\n`, `\u202e`): C0 and
- * C1 controls, DEL, and the Unicode line separators and bidirectional overrides. Ids, labels, titles
- * and paths come from data; printed raw, `"\x1b[2J"` in a label would clear the screen and a line
- * break in an id would forge a line of output.
- */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    const code = c.charCodeAt(0);
-    return NAMED_ESCAPES[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`);
-  });
-}
-
-/** A line of a message for the terminal: `clave: <text>` with the data in it made printable. */
-export function messageLine(text: string): string {
-  return `clave: ${printable(text)}\n`;
-}
+export { messageLine, printable };
 
 const MAX_DECIMALS = 4;
 

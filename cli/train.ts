@@ -4,25 +4,18 @@
  * `clave predict <run> <audio...>`: genre probabilities per segment and per file.
  * `clave runs`: the recorded runs side by side.
  */
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import { loadAudio } from "../core/audio/load.ts";
-import { hashFile } from "../core/dataset/hash.ts";
 import { SPLITS, type Split } from "../core/dataset/manifest.ts";
-import { AudioDecodeError, ClaveError, InputShapeError, RunError, UsageError } from "../core/errors.ts";
-import { FeatureCache } from "../core/features/cache.ts";
+import { UsageError } from "../core/errors.ts";
 import type { Evaluation, LevelMetrics } from "../core/metrics/evaluate.ts";
-import { meanByGroup } from "../core/metrics/probabilities.ts";
-import { ndarray, sizeOf } from "../core/ndarray.ts";
-import { parseParamAssignments, resolveParams } from "../core/params.ts";
-import type { FeaturePlugin, ModelPlugin } from "../core/plugin.ts";
-import { datasetArrays } from "../core/run/data.ts";
-import { resolveFeatureSpec, toModelLayout, trackExamples, type FeatureSpec } from "../core/run/features.ts";
-import { resolveRunDir, scanRuns, trainRun, type RunSummary } from "../core/run/run.ts";
-import { evaluateRunModel, loadRunModel, predictRunModel } from "../core/run/use.ts";
+import { parseParamAssignments } from "../core/params.ts";
+import { evaluate as evaluateRun } from "../core/run/evaluate.ts";
+import { resolveFeatureSpec } from "../core/run/features.ts";
+import { predict as predictFiles } from "../core/run/predict.ts";
+import { scanRuns, type RunSummary } from "../core/run/run.ts";
+import { train as trainRun } from "../core/run/study.ts";
 import { cliRegistry, collect } from "./context.ts";
-import { emptySplitWarnings } from "../core/dataset/split.ts";
-import { readManifestWarned, warn } from "./dataset.ts";
 import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 
 function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
@@ -39,7 +32,7 @@ function parseSegment(value: string | undefined): number | null | undefined {
 }
 
 /** Split `--param` assignments between the model (bare keys or `model.key`) and the feature. */
-function splitParams(assignments: readonly string[], model: string, featureNames: readonly string[]) {
+export function splitParams(assignments: readonly string[], model: string, featureNames: readonly string[]) {
   const grouped = parseParamAssignments(assignments, model);
   const modelParams = grouped[model] ?? {};
   let featureParams: Record<string, unknown> = {};
@@ -53,19 +46,6 @@ function splitParams(assignments: readonly string[], model: string, featureNames
     }
   }
   return { modelParams, featureParams };
-}
-
-/** The shape one example will have, known before any audio is read (null for whole tracks of any length). */
-function exampleShape(spec: FeatureSpec, plugin: FeaturePlugin): number[] | null {
-  if (spec.segment_s === null) return null;
-  const declared = plugin.shape(spec.params as never, Math.round(spec.segment_s * spec.sr), spec.sr);
-  if (declared.some((d) => d < 0)) return null;
-  return toModelLayout(ndarray(new Float32Array(sizeOf(declared)), declared)).shape as number[];
-}
-
-function cacheFor(option: string | false | undefined, manifestFile: string): FeatureCache | undefined {
-  if (option === false) return undefined;
-  return new FeatureCache(resolve(option ?? join(dirname(resolve(manifestFile)), ".clave", "features")));
 }
 
 const pct = (v: number) => Number((100 * v).toFixed(2));
@@ -128,15 +108,10 @@ function confusionRows(evaluation: Evaluation, level: "segment" | "track"): Reco
   }));
 }
 
-function printEvaluation(evaluation: Evaluation): void {
+export function printEvaluation(evaluation: Evaluation): void {
   const level = evaluation.track ? "track" : "segment";
   process.stdout.write(`${formatTable(levelRows(evaluation), undefined, decimals)}\n\nper class (${level} level)\n${formatTable(perClassRows(evaluation, level), undefined, decimals)}\n`);
   process.stdout.write(`\nconfusion (${level} level, rows true)\n${formatTable(confusionRows(evaluation, level), ["true \\ predicted", ...evaluation.labels])}\n`);
-}
-
-function reportProblems(problems: readonly { path: string; reason: string }[]): void {
-  for (const p of problems) process.stderr.write(messageLine(`${p.path}: ${p.reason}`));
-  if (problems.length > 0) process.stderr.write(messageLine(`${problems.length} track(s) left out`));
 }
 
 export interface TrainFlags {
@@ -156,156 +131,68 @@ export interface TrainFlags {
   json?: boolean;
 }
 
-/** Refuse a model/feature pairing before any audio is decoded: build the model on the feature's example shape. */
-async function checkPairing(model: ModelPlugin, params: Record<string, unknown>, shape: number[] | null, features: string): Promise<void> {
-  if (!shape) return;
-  try {
-    await model.build({ inputShape: shape, nClasses: 2, seed: 0 }, params);
-  } catch (error) {
-    if (error instanceof InputShapeError) throw new InputShapeError(error.model, `--features ${features} gives examples of shape [${shape.join(", ")}]: ${error.message}`);
-    throw error;
-  }
-}
-
-/** `clave train` with its flags parsed: train, evaluate, print, record the run. */
+/** `clave train` with its flags parsed: the one-call `train`, its evaluation printed. */
 export async function train(o: TrainFlags): Promise<void> {
   const registry = await cliRegistry();
   const model = registry.model(o.model);
-  const featureSpecName = o.features;
-  const preliminary = resolveFeatureSpec(registry, featureSpecName, {}, {});
-  const { modelParams, featureParams } = splitParams(o.param, model.name, [...new Set([featureSpecName, preliminary.plugin])]);
+  const preliminary = resolveFeatureSpec(registry, o.features, {}, {});
+  const { modelParams, featureParams } = splitParams(o.param, model.name, [...new Set([o.features, preliminary.plugin])]);
   const epochs = parseNumber("--epochs", o.epochs, (n) => Number.isInteger(n) && n > 0, "a positive integer");
-  if (epochs !== undefined) modelParams.epochs = epochs;
-  const params = resolveParams(model, modelParams) as Record<string, unknown>;
-  const seed = parseNumber("--seed", o.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer") ?? 0;
-  const spec = resolveFeatureSpec(registry, featureSpecName, featureParams, {
-    ...(o.sr !== undefined ? { sr: parseNumber("--sr", o.sr, (n) => n > 0, "a rate in Hz") } : {}),
-    ...(o.segment !== undefined ? { segment_s: parseSegment(o.segment) } : {}),
-    ...(o.hop !== undefined ? { hop_s: parseNumber("--hop", o.hop, (n) => n > 0, "a positive number of seconds") } : {}),
-  });
-  const featurePlugin = registry.feature(spec.plugin);
-  if (!o.from) await checkPairing(model, params, exampleShape(spec, featurePlugin), featureSpecName);
-
-  const manifestFile = resolve(o.dataset);
-  const manifest = await readManifestWarned(manifestFile);
-  warn(emptySplitWarnings(manifest));
-  const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
-    ...(cacheFor(o.cache, manifestFile) ? { cache: cacheFor(o.cache, manifestFile)! } : {}),
-  });
-  reportProblems(data.problems);
-  if (!data.train) throw new ClaveError(`${manifestFile}: no training examples (is the train split empty?)`);
-  if (!data.test) throw new ClaveError(`${manifestFile}: no test examples (is the test split empty?)`);
-  const ids = (s: Split) => [...new Set(data[s]?.tracks ?? [])];
-  const result = await trainRun({
-    model,
-    params,
-    labels: data.labels,
-    train: data.train,
-    ...(data.validation ? { validation: data.validation } : {}),
-    test: data.test,
-    seed,
-    runsDir: o.runs,
-    features: spec,
-    dataset: {
-      manifest: manifestFile,
-      sha256: await hashFile(manifestFile),
-      splits: { train: ids("train"), validation: ids("validation"), test: ids("test") },
-      ...(data.problems.length > 0 ? { problems: data.problems } : {}),
-    },
-    ...(o.from ? { from: resolveRunDir(o.from, o.runs), freeze: o.freeze } : {}),
+  const sr = parseNumber("--sr", o.sr, (n) => n > 0, "a rate in Hz");
+  const segment = parseSegment(o.segment);
+  const hop = parseNumber("--hop", o.hop, (n) => n > 0, "a positive number of seconds");
+  const seed = parseNumber("--seed", o.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+  const run = await trainRun({
+    registry,
+    model: model.name,
+    features: o.features,
+    dataset: o.dataset,
+    params: modelParams,
+    featureParams,
+    runs: o.runs,
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(sr !== undefined ? { sr } : {}),
+    ...(segment !== undefined ? { segment } : {}),
+    ...(hop !== undefined ? { hop } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(o.cache !== undefined ? { cache: o.cache } : {}),
+    ...(o.from ? { from: o.from, freeze: o.freeze } : {}),
   });
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ id: result.id, dir: result.dir, summary: result.summary }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ id: run.id, dir: run.dir, summary: run.record }, null, 2)}\n`);
     return;
   }
-  printEvaluation(result.evaluation);
-  process.stdout.write(`\nrun ${result.id}: ${result.summary.epochs} epochs in ${result.summary.duration_s.toFixed(1)} s on ${result.summary.backend}; written to ${printable(result.dir)}\n`);
+  printEvaluation(run.evaluation);
+  process.stdout.write(`\nrun ${printable(run.id)}: ${run.record.epochs} epochs in ${run.record.duration_s.toFixed(1)} s on ${run.record.backend}; written to ${printable(run.dir)}\n`);
 }
 
 async function evaluate(run: string, o: { runs: string; dataset?: string; split: string; cache?: string | false; json?: boolean }): Promise<void> {
   if (!SPLITS.includes(o.split as Split)) throw new UsageError(`--split ${o.split}: expected one of ${SPLITS.join(", ")}`);
   const registry = await cliRegistry();
-  const dir = resolveRunDir(run, o.runs);
-  const loaded = await loadRunModel(dir, registry);
-  const spec = loaded.config.features;
-  if (!spec) throw new RunError(dir, "this run was trained on arrays, not on a dataset's features: evaluate it in code (evaluateRunModel)");
-  const manifestFile = resolve(o.dataset ?? loaded.dataset?.manifest ?? "");
-  if (!o.dataset && !loaded.dataset) throw new RunError(dir, "no dataset recorded: pass --dataset <manifest>");
-  const manifest = await readManifestWarned(manifestFile);
-  if (!o.dataset && loaded.dataset) {
-    const now = await hashFile(manifestFile);
-    if (now !== loaded.dataset.sha256) process.stderr.write(messageLine(`warning: ${manifestFile} changed since the run was trained (sha256 differs)`));
-  }
-  const featurePlugin = registry.feature(spec.plugin);
-  const data = await datasetArrays(manifest, manifestFile, spec, featurePlugin, {
-    splits: [o.split as Split],
-    labels: loaded.config.labels,
-    ...(cacheFor(o.cache, manifestFile) ? { cache: cacheFor(o.cache, manifestFile)! } : {}),
+  const evaluation = await evaluateRun(run, {
+    registry,
+    runs: o.runs,
+    split: o.split as Split,
+    ...(o.dataset !== undefined ? { dataset: o.dataset } : {}),
+    ...(o.cache !== undefined ? { cache: o.cache } : {}),
   });
-  reportProblems(data.problems);
-  const set = data[o.split as Split];
-  if (!set) throw new ClaveError(`${manifestFile}: no ${o.split} examples`);
-  const evaluation = await evaluateRunModel(loaded, set);
-  if (o.json) process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, manifest: manifestFile, split: o.split, ...evaluation }, null, 2)}\n`);
-  else {
-    process.stdout.write(`run ${printable(loaded.summary.id)} on the ${o.split} split of ${printable(manifestFile)}\n\n`);
+  if (o.json) {
+    const { problems: _problems, ...rest } = evaluation;
+    process.stdout.write(`${JSON.stringify(rest, null, 2)}\n`);
+  } else {
+    process.stdout.write(`run ${printable(evaluation.run)} on the ${o.split} split of ${printable(evaluation.manifest)}\n\n`);
     printEvaluation(evaluation);
   }
-  if (data.problems.length > 0) process.exitCode = 1;
-}
-
-interface FilePrediction {
-  file: string;
-  top: string;
-  probabilities: Record<string, number>;
-  segments: { index: number; start_s: number; end_s: number; top: string; probabilities: Record<string, number> }[];
-}
-
-/** An error's message without the file it is about (the caller names the file once). */
-function withoutPath(error: Error, file: string): string {
-  if (error instanceof AudioDecodeError) return error.reason;
-  for (const prefix of [`${file}: `, `${resolve(file)}: `]) if (error.message.startsWith(prefix)) return error.message.slice(prefix.length);
-  return error.message;
+  if (evaluation.problems.length > 0) process.exitCode = 1;
 }
 
 async function predict(run: string, files: string[], o: { runs: string; json?: boolean; segments: boolean }): Promise<void> {
   const registry = await cliRegistry();
-  const dir = resolveRunDir(run, o.runs);
-  const loaded = await loadRunModel(dir, registry);
-  const spec = loaded.config.features;
-  if (!spec) throw new RunError(dir, "this run was trained on arrays, not on a dataset's features: predict in code (predictRunModel)");
-  const featurePlugin = registry.feature(spec.plugin);
-  const labels = loaded.config.labels;
-  const named = (row: ArrayLike<number>) => Object.fromEntries(labels.map((l, i) => [l, Number(row[i])]));
-  const top = (row: ArrayLike<number>) => labels[Array.from(row).indexOf(Math.max(...Array.from(row)))];
-  const results: FilePrediction[] = [];
-  const failures: { file: string; error: string }[] = [];
-  for (const file of files) {
-    try {
-      const signal = await loadAudio(file, { sr: spec.sr });
-      const examples = await trackExamples(signal, file, spec, featurePlugin, { source: file });
-      const probs = await predictRunModel(loaded, examples.x);
-      const k = labels.length;
-      const n = examples.x.shape[0];
-      const mean = meanByGroup(probs, new Int32Array(n), new Array<string>(n).fill(file)).probs.data;
-      results.push({
-        file,
-        top: top(mean),
-        probabilities: named(mean),
-        segments: examples.segments.map((s, i) => {
-          const row = probs.data.subarray(i * k, (i + 1) * k);
-          return { ...s, top: top(row), probabilities: named(row) };
-        }),
-      });
-    } catch (error) {
-      if (!(error instanceof Error)) throw error;
-      failures.push({ file, error: withoutPath(error, file) });
-    }
-  }
+  const { run: id, labels, files: results, failures } = await predictFiles(run, files, { registry, runs: o.runs });
   const probabilities = { decimals: { ...METRIC_DECIMALS, ...Object.fromEntries(labels.map((l) => [l, 4])) } };
   const round = (p: Record<string, number>) => Object.fromEntries(Object.entries(p).map(([l, v]) => [l, Number(v.toFixed(4))]));
   if (o.json) {
-    process.stdout.write(`${JSON.stringify({ run: loaded.summary.id, labels, files: results, failures }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ run: id, labels, files: results, failures }, null, 2)}\n`);
   } else {
     if (o.segments && results.length > 0) {
       const rows = results.flatMap((r) =>

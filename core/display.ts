@@ -15,6 +15,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { inspect } from "node:util";
 import { ColumnTable } from "arquero";
+import { printable } from "./text.ts";
 
 /** What tslab's `display` offers (the subset clave uses). */
 export interface NotebookDisplay {
@@ -71,8 +72,7 @@ export function tableHtml(table: ColumnTable, rows = TABLE_ROWS): string {
 function cellText(value: unknown, decimals: number): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "number") return value.toFixed(decimals);
-  // Control characters (terminal escapes in labels) are shown, never sent raw.
-  return String(value).replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return printable(String(value));
 }
 
 /**

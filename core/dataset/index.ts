@@ -9,3 +9,4 @@ export * from "./build.ts";
 export * from "./validate.ts";
 export * from "./stats.ts";
 export * from "./files.ts";
+export * from "./open.ts";

@@ -34,3 +34,4 @@ export {
 export { STFT_KEY, checkSignal, defaultOnset, magSpec, melDb, melSpec, onsetEnvelope, powerSpec, type OnsetParams } from "./shared.ts";
 export { stftShape, melShape, normParam, defaultStft, type MelParams, type StftParams } from "./params.ts";
 export * as dsp from "../dsp/index.ts";
+export * from "./store.ts";

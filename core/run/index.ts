@@ -3,3 +3,8 @@ export * from "./features.ts";
 export * from "./data.ts";
 export * from "./run.ts";
 export * from "./use.ts";
+export * from "./recorded-run.ts";
+export * from "./study.ts";
+export * from "./evaluate.ts";
+export * from "./predict.ts";
+export * from "./runs.ts";

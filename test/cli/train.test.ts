@@ -106,7 +106,7 @@ describe("clave train, evaluate, predict, runs", () => {
       [["train", "--model", "resnet", ...common], 'no model plugin named "resnet"'],
       [["train", "--model", "lstm", ...common, "--param", "dropout=2"], 'lstm: parameter "dropout"'],
       [["train", "--model", "lstm", ...common, "--param", "optimizer=sgd"], 'lstm: parameter "optimizer": unknown parameter'],
-      [["train", "--model", "lstm", "--features", "tempo", "--dataset", manifest], "--features tempo gives examples of shape [1]"],
+      [["train", "--model", "lstm", "--features", "tempo", "--dataset", manifest], "features tempo give examples of shape [1]"],
       [["train", "--model", "cnn_token_attention", ...common, "--param", "tokens=60"], "44 frames cannot be cut into 60 tokens"],
       [["train", "--model", "dense2", ...common, "--param", "mfcc.n_mfcc=13"], '"mfcc" is neither the model (dense2) nor the feature'],
       [["train", "--model", "dense2", ...common, "--segment", "-1"], "--segment -1"],
