@@ -11,6 +11,7 @@ import { registerAudio } from "./audio.ts";
 import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
+import { registerPlot } from "./plot.ts";
 import { registerPlugins } from "./plugins.ts";
 import { registerRun } from "./run.ts";
 import { printable } from "./table.ts";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerRun(program);
+  registerPlot(program);
   return program;
 }
 

@@ -4,15 +4,12 @@
  * when they are a cell's value, and print as aligned text from `console.log` in scripts, instead of
  * their internals.
  *
- * tslab hands cells its display functions through `require("tslab")` inside the kernel; clave is
- * not a cell, so it finds the kernel's own tslab module among the modules already loaded (a second
- * copy of tslab would not be connected to the kernel).
+ * A chart made by `plot.*` is drawn when it is made, so it too shows as a figure when it is a cell's
+ * value (tslab prints a cell's value with console.log, which cannot wait for a drawing).
  *
  *     import { show, aq } from "clave";
  *     show(aq.table({ genre: ["son", "rumba"], tracks: [66, 44] }));
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { inspect } from "node:util";
 import { ColumnTable } from "arquero";
 import { printable } from "./text.ts";
@@ -30,21 +27,20 @@ export interface SvgRenderable {
   toSVG(): Promise<string> | string;
 }
 
-const TSLAB_KERNEL_MODULE = /[\\/]tslab[\\/]dist[\\/]jupyter\.js$/;
-let cached: NotebookDisplay | null | undefined;
-
-/** The running tslab kernel's display functions, or undefined outside a notebook. */
+/**
+ * The running tslab kernel's display functions, or undefined outside a notebook. tslab evaluates
+ * cells with `globalThis.__tslab__.require`, whose `require("tslab")` returns the kernel's own module,
+ * the one wired to the running cell; a `tslab` resolved from clave's folder could be another copy.
+ */
 export function notebookDisplay(): NotebookDisplay | undefined {
-  if (cached !== undefined) return cached ?? undefined;
-  cached = null;
+  const host = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
+  if (typeof host?.require !== "function") return undefined;
   try {
-    const require = createRequire(import.meta.url);
-    const kernel = Object.keys(require.cache ?? {}).find((f) => TSLAB_KERNEL_MODULE.test(f));
-    if (kernel) cached = (require(join(dirname(kernel), "public.js")) as { display: NotebookDisplay }).display;
+    const display = (host.require("tslab") as { display?: NotebookDisplay } | null)?.display;
+    return typeof display?.svg === "function" && typeof display.html === "function" ? display : undefined;
   } catch {
-    cached = null;
+    return undefined;
   }
-  return cached ?? undefined;
 }
 
 /** Whether clave runs inside a tslab notebook kernel. */

@@ -191,3 +191,23 @@ export class ContentHashError extends ClaveError {
     super(`${where ? `${where}: ` : ""}content hash ${JSON.stringify(value)} is not a SHA-256 (64 lower-case hex digits)`);
   }
 }
+
+/** Data a chart cannot draw (a non-square confusion matrix, a label missing from its list). */
+export class ChartError extends ClaveError {
+  constructor(
+    readonly chart: string,
+    reason: string,
+  ) {
+    super(`${chart} chart: ${reason}`);
+  }
+}
+
+/** Data a model cannot be fitted on or a saved model that cannot be read (NaN, one class, a bad label). */
+export class ModelDataError extends ClaveError {
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`${model}: ${reason}`);
+  }
+}

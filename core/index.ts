@@ -19,3 +19,6 @@ export * from "./train/index.ts";
 export * from "./layers/index.ts";
 export * from "./run/index.ts";
 export * from "./display.ts";
+export * from "./charts/index.ts";
+export * from "./ml/index.ts";
+export * from "./plot.ts";

@@ -4,10 +4,14 @@
  */
 import { extname } from "node:path";
 import { writeFileAtomic } from "../fsutil.ts";
-import { renderPng, renderSvg, tslabDisplay, type PngOptions } from "./render.ts";
+import { notebookDisplay } from "../display.ts";
+import { renderPng, renderSvg, type PngOptions } from "./render.ts";
 import { ChartError, size, type VegaLiteSpec } from "./spec.ts";
 
 export class Chart {
+  #svg: Promise<string> | undefined;
+  #drawn: string | undefined;
+
   constructor(
     /** What the chart shows, e.g. "confusion matrix" (for messages and the REPL). */
     readonly kind: string,
@@ -15,9 +19,16 @@ export class Chart {
     readonly spec: VegaLiteSpec,
   ) {}
 
-  /** The chart as a standalone SVG document. */
+  /** The chart as a standalone SVG document (drawn once, then kept). */
   toSVG(): Promise<string> {
-    return renderSvg(this.spec);
+    this.#svg ??= renderSvg(this.spec).then((svg) => (this.#drawn = svg));
+    return this.#svg;
+  }
+
+  /** Draw the chart now, so that printing it (a notebook cell's value) can show the figure. */
+  async draw(): Promise<this> {
+    await this.toSVG();
+    return this;
   }
 
   /** The chart as PNG bytes; `scale` is pixels per SVG unit (default 2). */
@@ -41,7 +52,7 @@ export class Chart {
    */
   async show(): Promise<string> {
     const svg = await this.toSVG();
-    tslabDisplay()?.svg(svg);
+    notebookDisplay()?.svg(svg);
     return svg;
   }
 
@@ -50,8 +61,16 @@ export class Chart {
     return this.spec;
   }
 
-  /** tslab prints a cell's value with util.inspect: a line, not the whole spec. */
+  /**
+   * tslab prints a cell's value with util.inspect: a drawn chart (from `plot.*` or `draw()`) shows as
+   * the figure there; otherwise, and outside notebooks, a line, not the whole spec.
+   */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const display = notebookDisplay();
+    if (display && this.#drawn !== undefined) {
+      display.svg(this.#drawn);
+      return `Chart(${this.kind})`;
+    }
     return `Chart(${this.kind}) — await chart.show() draws it; chart.save("figure.png") writes it`;
   }
 }

@@ -100,7 +100,7 @@ export function featureDistributionsChart(table: FeatureTable, labels: readonly 
     {
       transform: [boxes],
       mark: { type: "rule", color: "#444" },
-      encoding: { x, y: { field: "low", type: "quantitative", title: null, scale: { zero: false }, axis: { format: "~g", labelFlush: true } }, y2: { field: "high" } },
+      encoding: { x, y: { field: "low", type: "quantitative", title: null, scale: { zero: false }, axis: { format: ",.4~g", labelFlush: true } }, y2: { field: "high" } },
     },
     {
       transform: [boxes],

@@ -4,7 +4,7 @@
  * vega-lite, resvg) are loaded on the first render, so importing this costs nothing.
  */
 export { Chart } from "./chart.ts";
-export { ChartError, type ChartOptions, type Datum, type Json, type VegaLiteSpec } from "./spec.ts";
+export { type ChartOptions, type Datum, type Json, type VegaLiteSpec } from "./spec.ts";
 export type { PngOptions } from "./render.ts";
 export type { FeatureTable } from "./table.ts";
 export { specshowChart, type FeatureMatrix, type SpecshowAxis, type SpecshowOptions } from "./specshow.ts";

@@ -97,24 +97,3 @@ export async function renderPng(svg: string, options: PngOptions = {}): Promise<
   const png = image.asPng();
   return new Uint8Array(png.buffer, png.byteOffset, png.byteLength);
 }
-
-/** What tslab's `display` offers (its `Display` interface), the part used here. */
-interface TslabDisplay {
-  svg(s: string): void;
-}
-
-/**
- * tslab's `display` when this code runs in a tslab kernel, else undefined. tslab evaluates cells with
- * `globalThis.__tslab__.require`, whose `require("tslab")` returns the kernel's own module, the one
- * wired to the running cell; a `tslab` resolved from clave's folder could be another copy that is not.
- */
-export function tslabDisplay(): TslabDisplay | undefined {
-  const host = (globalThis as { __tslab__?: { require?: (id: string) => unknown } }).__tslab__;
-  if (typeof host?.require !== "function") return undefined;
-  try {
-    const display = (host.require("tslab") as { display?: TslabDisplay } | null)?.display;
-    return typeof display?.svg === "function" ? display : undefined;
-  } catch {
-    return undefined;
-  }
-}

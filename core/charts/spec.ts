@@ -3,7 +3,9 @@
  * vega-lite's own, so that the library's declarations do not pull vega-lite's types into every
  * program (tslab compiles notebook cells against them with an older TypeScript).
  */
-import { ClaveError } from "../errors.ts";
+import { ChartError } from "../errors.ts";
+
+export { ChartError };
 
 export type Json = string | number | boolean | null | readonly Json[] | { readonly [key: string]: Json | undefined };
 
@@ -30,15 +32,6 @@ export interface ChartOptions {
   readonly scheme?: string;
 }
 
-/** Input a chart cannot draw: mismatched lengths, an empty table, a non-finite size. */
-export class ChartError extends ClaveError {
-  constructor(
-    readonly chart: string,
-    reason: string,
-  ) {
-    super(`${chart} chart: ${reason}`);
-  }
-}
 
 export const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 

@@ -4,23 +4,13 @@
  * arithmetic, the model contract (`predictProba`, `predict`, `toJSON`), and the parameter and
  * saved-model readers.
  */
-import { ClaveError, InputShapeError, ParamError } from "../errors.ts";
+import { InputShapeError, ModelDataError, ParamError } from "../errors.ts";
+
+export { ModelDataError };
 
 /** A feature table: row-major, `nRows × nCols`. */
 export type Features = Float32Array | Float64Array;
 
-/**
- * Training data or a saved model a model cannot use: NaN or infinite features, labels outside
- * [0, nClasses), a single class, a saved model that is not one. `model` names the algorithm.
- */
-export class ModelDataError extends ClaveError {
-  constructor(
-    readonly model: string,
-    readonly reason: string,
-  ) {
-    super(`${model}: ${reason}`);
-  }
-}
 
 /** A fitted classifier. Probabilities are row-major `nRows × nClasses`; class order is 0..nClasses-1. */
 export interface Classifier {

@@ -2,7 +2,8 @@
  * Classical models on feature tables: each takes a row-major table (Float32Array or Float64Array,
  * nRows × nCols) and Int32 labels, is deterministic for its seed, and saves to plain JSON.
  */
-export * from "./common.ts";
+// The public part of common.ts; its helpers (argmaxRows, toFloat64, param readers) stay internal.
+export { type Classifier, type Features, type SavedClassifier, type SavedModel } from "./common.ts";
 export { fitStandardizer, Standardizer } from "./standardize.ts";
 export { fitKnn, KnnModel, type KnnParams } from "./knn.ts";
 export { fitLogistic, LogisticModel, type LogisticParams } from "./logistic.ts";

@@ -4,8 +4,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { Resvg } from "@resvg/resvg-js";
-import { ChartError, confusionChart } from "../../core/charts/index.ts";
-import { ClaveError } from "../../core/errors.ts";
+import { confusionChart } from "../../core/charts/index.ts";
+import { ChartError, ClaveError } from "../../core/errors.ts";
 import { tempDir } from "../helpers.ts";
 import { decodePng, pixelStats } from "./check.ts";
 

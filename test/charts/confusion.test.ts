@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ChartError, confusionChart } from "../../core/charts/index.ts";
+import { ChartError } from "../../core/errors.ts";
+import { confusionChart } from "../../core/charts/index.ts";
 import { confusionMatrix } from "../../core/metrics/confusion.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { python } from "../helpers.ts";
