@@ -9,6 +9,9 @@
  * Conventions a network follows: its class probabilities come from a softmax layer named
  * `probabilities` (else its last output is taken); a `ClaveStandardize` layer, when present, is
  * adapted to the training set before the first training (`standardize` param).
+ *
+ * Training, prediction and intermediate outputs run batch by batch from the typed arrays
+ * (core/train/batches.ts): the backend holds one batch of examples at a time.
  */
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -16,7 +19,7 @@ import { join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { z } from "zod";
 import { loadTf } from "./backend.ts";
-import { InputShapeError } from "./errors.ts";
+import { InputShapeError, ParamError } from "./errors.ts";
 import { writeFileAtomic } from "./fsutil.ts";
 import { claveLayers, type ClaveLayers, type StandardizeLayer } from "./layers/index.ts";
 import { ndarray, type NdArray } from "./ndarray.ts";
@@ -31,8 +34,11 @@ import {
   type ParamsOf,
   type ParamsSchema,
 } from "./plugin.ts";
-import { withSeededRandom } from "./random.ts";
+import { mulberry32, withSeededRandom } from "./random.ts";
+import { augmentProblem } from "./train/augment.ts";
+import { batchRanges, exampleSize, gatherRows, predictInBatches, shuffledIndices } from "./train/batches.ts";
 import { fitNetwork, type OutputLoss, type TrainingPhase } from "./train/fit.ts";
+import { installLeanBackward } from "./train/gradients.ts";
 import { pickTrainingParams, trainingParamsShape, type TrainingDefaults, type TrainingParams } from "./train/params.ts";
 
 type Tf = typeof TF;
@@ -65,7 +71,11 @@ export interface BuildKit {
   readonly layers: ClaveLayers;
   /** The input, shaped `io.inputShape`, named `features`. */
   input(): TF.SymbolicTensor;
-  /** `x` standardised per feature by a `ClaveStandardize` layer (frames all `ignoreValue` excluded from the statistics). */
+  /**
+   * `x` standardised per feature by a `ClaveStandardize` layer, the statistics of each feature row
+   * (a mel band; a band and channel of `[time, bins, channels]`) pooled over time and examples;
+   * frames all `ignoreValue` are left out of them.
+   */
   standardize(x: TF.SymbolicTensor, options?: { ignoreValue?: number | null }): TF.SymbolicTensor;
   /** A softmax dense layer named `probabilities` for `io.nClasses` classes, applied to `x`. */
   head(x: TF.SymbolicTensor): TF.SymbolicTensor;
@@ -131,64 +141,69 @@ export async function loadLayersModel(dir: string): Promise<TF.LayersModel> {
 
 // ---------------------------------------------------------------------------- plain layers helpers
 
-/** Train a compiled layers model on labelled arrays with tfjs's own `fit`, reproducibly from `options.seed`. */
+/**
+ * Train a compiled layers model on labelled arrays with tfjs's `fitDataset` (its own loss, metrics
+ * and class weights), reproducibly from `options.seed`: batches are made from the typed arrays as
+ * the dataset is read, in a new seeded order each epoch; validation runs batch by batch too.
+ */
 export async function fitLayersModel(model: TF.LayersModel, data: LabelledArray, options: FitOptions): Promise<History> {
   const tf = await loadTf();
+  installLeanBackward(tf);
   const history: History = {};
+  const batchSize = Math.max(1, options.batchSize ?? 32);
+  const order = mulberry32((options.seed ^ 0x0ba7c4e5) >>> 0);
+  const batches = (set: LabelledArray, shuffle: boolean) =>
+    tf.data.generator(function* () {
+      const n = set.x.shape[0];
+      const rows = shuffle ? shuffledIndices(n, order) : Int32Array.from({ length: n }, (_, i) => i);
+      for (const [start, end] of batchRanges(n, batchSize)) {
+        const batch = rows.subarray(start, end);
+        // A fresh array per batch: a backend may keep the array a tensor was made from.
+        const x = gatherRows(set.x, batch, new Float32Array(batch.length * exampleSize(set.x)));
+        yield { xs: tf.tensor(x, [batch.length, ...set.x.shape.slice(1)]), ys: tf.tensor1d(Float32Array.from(batch, (i) => set.y[i])) };
+      }
+    });
   await withSeededRandom(options.seed, async () => {
-    const x = tf.tensor(data.x.data, [...data.x.shape]);
-    const y = tf.tensor1d(data.y, "float32");
-    const validation = options.validation
-      ? ([tf.tensor(options.validation.x.data, [...options.validation.x.shape]), tf.tensor1d(options.validation.y, "float32")] as [TF.Tensor, TF.Tensor])
-      : undefined;
-    try {
-      await model.fit(x, y, {
-        epochs: options.epochs ?? 10,
-        batchSize: options.batchSize ?? 32,
-        shuffle: true,
-        verbose: 0,
-        ...(validation ? { validationData: validation } : {}),
-        ...(options.classWeights ? { classWeight: Object.fromEntries(options.classWeights.map((w, i) => [i, w])) } : {}),
-        callbacks: {
-          onEpochEnd: async (epoch, logs) => {
-            const values: Record<string, number> = {};
-            for (const [key, value] of Object.entries(logs ?? {})) {
-              values[key] = Number(value);
-              (history[key] ??= []).push(Number(value));
-            }
-            options.onEpoch?.(epoch, values);
-          },
+    await model.fitDataset(batches(data, true), {
+      epochs: options.epochs ?? 10,
+      verbose: 0,
+      ...(options.validation ? { validationData: batches(options.validation, false) } : {}),
+      ...(options.classWeights ? { classWeight: Object.fromEntries(options.classWeights.map((w, i) => [i, w])) } : {}),
+      callbacks: {
+        onEpochEnd: async (epoch, logs) => {
+          const values: Record<string, number> = {};
+          for (const [key, value] of Object.entries(logs ?? {})) {
+            values[key] = Number(value);
+            (history[key] ??= []).push(Number(value));
+          }
+          options.onEpoch?.(epoch, values);
         },
-      });
-    } finally {
-      tf.dispose([x, y, ...(validation ?? [])]);
-    }
+      },
+    });
   });
   return history;
 }
 
-/** The outputs of `network` for `x` at the layers named `layerNames`, in batches. */
-async function layerOutputs(network: TF.LayersModel, x: NdArray<Float32Array>, layerNames: readonly string[]): Promise<NdArray<Float32Array>[]> {
+/** Examples per prediction batch when the model has no `batch_size` param. */
+const PREDICT_BATCH = 32;
+
+/** The outputs of `network` for `x` at the layers named `layerNames`, batch by batch. */
+async function layerOutputs(
+  network: TF.LayersModel,
+  x: NdArray<Float32Array>,
+  layerNames: readonly string[],
+  batchSize = PREDICT_BATCH,
+): Promise<NdArray<Float32Array>[]> {
   const tf = await loadTf();
   const outputs = layerNames.map((name) => network.getLayer(name).output as TF.SymbolicTensor);
   const sameAsNetwork = outputs.length === network.outputs.length && outputs.every((o, i) => o === network.outputs[i]);
   const model = sameAsNetwork ? network : tf.model({ inputs: network.inputs, outputs });
-  const input = tf.tensor(x.data, [...x.shape]);
-  try {
-    const result = model.predict(input, { batchSize: 256 });
-    const list = Array.isArray(result) ? result : [result];
-    const arrays: NdArray<Float32Array>[] = [];
-    for (const t of list) arrays.push(ndarray((await t.data()) as Float32Array, t.shape));
-    tf.dispose(list);
-    return arrays;
-  } finally {
-    input.dispose();
-  }
+  return predictInBatches(tf, model, x, batchSize);
 }
 
-/** Class probabilities from a layers model: its `probabilities` layer, else its last output. */
-export async function predictLayersModel(model: TF.LayersModel, x: NdArray<Float32Array>): Promise<NdArray<Float32Array>> {
-  return (await layerOutputs(model, x, [probabilitiesLayerName(model)]))[0];
+/** Class probabilities from a layers model (its `probabilities` layer, else its last output), `batchSize` examples at a time. */
+export async function predictLayersModel(model: TF.LayersModel, x: NdArray<Float32Array>, batchSize = PREDICT_BATCH): Promise<NdArray<Float32Array>> {
+  return (await layerOutputs(model, x, [probabilitiesLayerName(model)], batchSize))[0];
 }
 
 /** Names of the layers whose outputs are the network's outputs (a loaded Sequential has no `outputNames`). */
@@ -231,6 +246,11 @@ function standardizeLayers(network: TF.LayersModel): StandardizeLayer[] {
   return network.layers.filter((l) => l.getClassName() === STANDARDIZE_CLASS) as unknown as StandardizeLayer[];
 }
 
+/** Examples per batch of a model's prediction: its training batch size, whose activations fit where its training's did. */
+function batchSizeOf(model: TfModel<unknown>): number {
+  return pickTrainingParams(model.params as Record<string, unknown>).batch_size;
+}
+
 /** A model plugin from a tfjs layers network. */
 export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinition<S>): ModelPlugin<TfParamsSchema<S>, TfModel<TfParams<S>>> {
   type P = TfParams<S>;
@@ -266,7 +286,9 @@ export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinit
         layers,
         input: () => tf.input({ shape: [...io.inputShape], name: "features" }),
         standardize: (x, options = {}) =>
-          layers.standardize({ name: "standardize", ignoreValue: options.ignoreValue ?? null }).apply(x) as TF.SymbolicTensor,
+          layers
+            .standardize({ name: "standardize", ignoreValue: options.ignoreValue ?? null, featureAxes: Math.max(1, x.shape.length - 2) })
+            .apply(x) as TF.SymbolicTensor,
         head: (x) => tf.layers.dense({ units: io.nClasses, activation: "softmax", name: PROBABILITIES }).apply(x) as TF.SymbolicTensor,
       };
       const network = await withSeededRandom(io.seed, () => quietly(/^Orthogonal initializer/, () => definition.build(io, p, tf, kit)));
@@ -280,10 +302,11 @@ export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinit
       const settings: TrainingParams = pickTrainingParams(model.params as Record<string, unknown>);
       const epochs = options.epochs ?? settings.epochs;
       const network = model.network;
+      const problem = augmentProblem(settings, model.io.inputShape);
+      if (problem) throw new ParamError(name, problem.field, problem.reason);
       const standardizers = standardizeLayers(network);
       if (settings.standardize) {
-        const features = model.io.inputShape[model.io.inputShape.length - 1];
-        for (const layer of standardizers) if (!layer.isAdapted()) layer.adapt(data.x.data, features);
+        for (const layer of standardizers) if (!layer.isAdapted()) layer.adapt(data.x.data);
       }
       const phases = definition.phases?.(model.params, epochs) ?? [{ name: "", epochs, losses: losses(model.params, network) }];
       const standardizer = standardizers[0];
@@ -309,14 +332,14 @@ export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinit
 
     async predict(model, x) {
       checkInput(name, model.io, x.shape, "the input");
-      return predictLayersModel(model.network, x);
+      return predictLayersModel(model.network, x, batchSizeOf(model));
     },
 
     async inspect(model, x) {
       checkInput(name, model.io, x.shape, "the input");
       const taps = { ...(definition.taps ?? {}), probabilities: probabilitiesLayerName(model.network) };
       const names = Object.keys(taps);
-      const arrays = await layerOutputs(model.network, x, Object.values(taps));
+      const arrays = await layerOutputs(model.network, x, Object.values(taps), batchSizeOf(model));
       return Object.fromEntries(names.map((n, i) => [n, arrays[i]]));
     },
 

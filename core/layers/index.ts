@@ -1,8 +1,10 @@
 /**
  * clave's custom tfjs layers, registered for serialisation so that a saved model loads back:
  *
- * - `Standardize`: `(x − μ) / σ` per feature (last axis), μ and σ adapted from the training set and
- *   saved with the model; passes the input mask on.
+ * - `Standardize`: `(x − μ) / σ` per feature, μ and σ adapted from the training set and saved with
+ *   the model; passes the input mask on. A feature is one position of the last `featureAxes` axes
+ *   (default 1): a mel band of `[time, mels]` examples, a (band, channel) of `[time, mels, channels]`
+ *   with `featureAxes: 2` — statistics per row of the spectrogram, pooled over time and examples.
  * - `AttentionScores`: self-attention weights over time steps, `α = softmax_t(vᵀ tanh(W h_t + b))`,
  *   masked steps get weight 0. Output `[batch, time]`: the weights of each sample.
  * - `WeightedSum`: `Σ_t α_t h_t` of `[h, α]`, the attention-pooled vector `[batch, features]`.
@@ -12,6 +14,7 @@
  * The classes extend the loaded tfjs's `Layer`, so they are made once per tfjs instance.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { featureStatistics } from "../train/batches.ts";
 
 type Tf = typeof TF;
 type Shape = (number | null)[];
@@ -23,18 +26,27 @@ const NO_MASK = null as unknown as TF.Tensor;
 export interface StandardizeLayer extends TF.layers.Layer {
   /** Whether μ and σ have been set from data. */
   isAdapted(): boolean;
-  /** Set μ and σ from examples `[n, ..., features]`, ignoring frames that are all `ignoreValue`. */
-  adapt(data: Float32Array, features: number): void;
+  /** Set μ and σ from examples `[n, ..., features]` (flat), ignoring frames that are all `ignoreValue`. */
+  adapt(data: Float32Array): void;
+  /** μ and σ, one per feature (flat). */
+  statistics(): { mean: Float32Array; std: Float32Array };
 }
 
 export interface ClaveLayers {
-  standardize(config: { name?: string; ignoreValue?: number | null }): StandardizeLayer;
+  standardize(config: { name?: string; ignoreValue?: number | null; featureAxes?: number }): StandardizeLayer;
   attentionScores(config: { units: number; name?: string }): TF.layers.Layer;
   weightedSum(config?: { name?: string }): TF.layers.Layer;
   tokenSplit(config: { tokens: number; name?: string }): TF.layers.Layer;
   /** Class names as they appear in model.json. */
   readonly classNames: readonly string[];
 }
+
+/**
+ * Batch normalisation as PyTorch's BatchNorm layers default to (the running statistics take 0.1 of
+ * each batch's, ε = 1e-5), in Keras's terms. Keras's own momentum 0.99 leaves the running statistics
+ * of a small dataset's few hundred steps far from the batches', and the first epochs' validation off.
+ */
+export const TORCH_BATCH_NORM = { momentum: 0.9, epsilon: 1e-5 } as const;
 
 const made = new WeakMap<object, ClaveLayers>();
 
@@ -46,19 +58,25 @@ export function claveLayers(tf: Tf): ClaveLayers {
   class Standardize extends tf.layers.Layer implements StandardizeLayer {
     static className = "ClaveStandardize";
     readonly ignoreValue: number | null;
+    readonly featureAxes: number;
     private mean?: TF.LayerVariable;
     private std?: TF.LayerVariable;
     private count?: TF.LayerVariable;
-    constructor(config: TF.serialization.ConfigDict & { ignoreValue?: number | null }) {
+    constructor(config: TF.serialization.ConfigDict & { ignoreValue?: number | null; featureAxes?: number }) {
       super(config as LayerArgs);
       this.ignoreValue = (config.ignoreValue as number | null | undefined) ?? null;
+      // Models saved before the option was there standardise along the last axis.
+      this.featureAxes = (config.featureAxes as number | undefined) ?? 1;
       this.supportsMasking = true;
     }
     override build(inputShape: Shape | Shape[]): void {
       const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-      const features = shape[shape.length - 1] as number;
-      this.mean = this.addWeight("mean", [features], "float32", tf.initializers.zeros(), undefined, false);
-      this.std = this.addWeight("std", [features], "float32", tf.initializers.ones(), undefined, false);
+      if (this.featureAxes < 1 || this.featureAxes >= shape.length) {
+        throw new Error(`${this.name}: featureAxes ${this.featureAxes} for inputs of rank ${shape.length - 1}`);
+      }
+      const features = shape.slice(shape.length - this.featureAxes) as number[];
+      this.mean = this.addWeight("mean", features, "float32", tf.initializers.zeros(), undefined, false);
+      this.std = this.addWeight("std", features, "float32", tf.initializers.ones(), undefined, false);
       this.count = this.addWeight("count", [1], "float32", tf.initializers.zeros(), undefined, false);
       this.built = true;
     }
@@ -74,39 +92,18 @@ export function claveLayers(tf: Tf): ClaveLayers {
     isAdapted(): boolean {
       return this.built && (this.count!.read().dataSync()[0] ?? 0) > 0;
     }
-    adapt(data: Float32Array, features: number): void {
-      const sum = new Float64Array(features);
-      const sq = new Float64Array(features);
-      let n = 0;
-      for (let off = 0; off < data.length; off += features) {
-        if (this.ignoreValue !== null) {
-          let all = true;
-          for (let f = 0; f < features && all; f++) all = data[off + f] === this.ignoreValue;
-          if (all) continue;
-        }
-        for (let f = 0; f < features; f++) {
-          const v = data[off + f];
-          sum[f] += v;
-          sq[f] += v * v;
-        }
-        n++;
-      }
-      const mean = new Float32Array(features);
-      const std = new Float32Array(features).fill(1);
-      if (n > 0) {
-        for (let f = 0; f < features; f++) {
-          mean[f] = sum[f] / n;
-          const variance = Math.max(0, sq[f] / n - (sum[f] / n) ** 2);
-          // A constant feature keeps σ = 1 rather than dividing by ~0.
-          std[f] = variance > 1e-12 ? Math.sqrt(variance) : 1;
-        }
-      }
-      this.mean!.write(tf.tensor1d(mean));
-      this.std!.write(tf.tensor1d(std));
-      this.count!.write(tf.tensor1d([n]));
+    adapt(data: Float32Array): void {
+      const shape = this.mean!.shape as number[];
+      const { mean, std, frames } = featureStatistics(data, shape.reduce((a, b) => a * b, 1), this.ignoreValue);
+      this.mean!.write(tf.tensor(mean, shape));
+      this.std!.write(tf.tensor(std, shape));
+      this.count!.write(tf.tensor1d([frames]));
+    }
+    statistics(): { mean: Float32Array; std: Float32Array } {
+      return { mean: this.mean!.read().dataSync() as Float32Array, std: this.std!.read().dataSync() as Float32Array };
     }
     override getConfig(): TF.serialization.ConfigDict {
-      return { ...super.getConfig(), ignoreValue: this.ignoreValue };
+      return { ...super.getConfig(), ignoreValue: this.ignoreValue, featureAxes: this.featureAxes };
     }
   }
 

@@ -4,15 +4,25 @@
  * checkpoints, several outputs each with its loss and weight, one progress bar line per epoch, and a
  * History of every logged quantity (plus `lr`). Runs are reproducible from a seed.
  *
+ * Batches stream from the typed arrays (core/train/batches.ts): each step's inputs and targets are
+ * a tensor built for that step and disposed after it, augmented first when the settings ask
+ * (core/train/augment.ts, training batches only); validation runs batch by batch in inference mode.
+ * The backend never holds the training or validation set as a tensor, and the backward pass gives
+ * memory back as it goes (core/train/gradients.ts).
+ *
  * A network is trained in phases (one, usually): each phase names the outputs it trains, their losses
  * and weights, its epochs and the layers it leaves frozen; an autoencoder pretrains its reconstruction
  * in a first phase, then its classifier.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { sizeOf } from "../ndarray.ts";
 import type { LabelledArray, History } from "../plugin.ts";
 import { progress } from "../progress.ts";
-import { withSeededRandom } from "../random.ts";
+import { mulberry32, withSeededRandom } from "../random.ts";
+import { augments, BatchAugmenter } from "./augment.ts";
+import { batchRanges, exampleSize, featureStatistics, forEachBatch, gatherRows, oneHotRows, shuffledIndices } from "./batches.ts";
 import { balancedClassWeights } from "./class-weights.ts";
+import { installLeanBackward } from "./gradients.ts";
 import { EarlyStopping } from "./early-stopping.ts";
 import { adamW } from "./optimizer.ts";
 import type { TrainingParams } from "./params.ts";
@@ -78,14 +88,22 @@ function normalizeLogs(logs: TF.Logs | undefined, weights: ReadonlyMap<string, n
   return out;
 }
 
-function lossFunction(tf: Tf, spec: OutputLoss): (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor {
+/**
+ * The loss of one output, `spec.weight` times: mean squared error, or Keras's categorical
+ * cross-entropy −Σ_c y_c log clip(p_c, ε, 1−ε) of (one-hot or mixed) targets y. Class weights w
+ * scale each example's cross-entropy by Σ_c y_c w_c, its label's weight (as tfjs's `classWeight`).
+ */
+function lossFunction(tf: Tf, spec: OutputLoss, classWeights?: TF.Tensor): (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor {
   const weight = spec.weight;
   if (spec.loss === "mse") {
     return (yTrue, yPred) => tf.tidy(() => tf.mul(tf.mean(tf.square(tf.sub(yPred, yTrue)), -1), weight));
   }
-  // -Σ_c y_c log clip(p_c, ε, 1-ε) with one-hot targets y, Keras's categorical cross-entropy.
   return (yTrue, yPred) =>
-    tf.tidy(() => tf.mul(tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, 1e-7, 1 - 1e-7))), -1)), weight));
+    tf.tidy(() => {
+      const perExample = tf.neg(tf.sum(tf.mul(yTrue, tf.log(tf.clipByValue(yPred, 1e-7, 1 - 1e-7))), -1));
+      const weighted = classWeights ? tf.mul(perExample, tf.sum(tf.mul(yTrue, classWeights), -1)) : perExample;
+      return tf.mul(weighted, weight);
+    });
 }
 
 function accuracyMetric(tf: Tf) {
@@ -96,31 +114,50 @@ function accuracyMetric(tf: Tf) {
 }
 
 /**
- * Validation loss and accuracy, computed here rather than by tfjs (whose validation of a model with
- * several outputs logs running totals under the per-output names): `val_loss` = Σ w_i L_i, and for
- * several outputs each `val_<output>_loss` = L_i unweighted.
+ * Validation loss and accuracy, batch by batch in inference mode: `val_loss` = Σ w_i L_i, and for
+ * several outputs each `val_<output>_loss` = L_i unweighted (tfjs's own validation of a model with
+ * several outputs logged running totals under the per-output names).
  */
-function validationLogs(
+async function validationLogs(
   tf: Tf,
   net: TF.LayersModel,
   losses: readonly OutputLoss[],
-  x: TF.Tensor,
-  targets: TF.Tensor[],
+  data: LabelledArray,
+  nClasses: number,
   batchSize: number,
-): Record<string, number> {
-  return tf.tidy(() => {
-    const predicted = net.predict(x, { batchSize: Math.max(batchSize, 256) });
-    const outputs = Array.isArray(predicted) ? predicted : [predicted];
-    const logs: Record<string, number> = {};
-    let total = 0;
-    losses.forEach((l, i) => {
-      const value = tf.mean(lossFunction(tf, { ...l, weight: 1 })(targets[i], outputs[i])).dataSync()[0];
-      total += l.weight * value;
-      if (losses.length > 1) logs[`val_${l.output}_loss`] = value;
-      if (l.loss === "crossentropy") logs.val_acc = tf.mean(accuracyMetric(tf)(targets[i], outputs[i])).dataSync()[0];
+  reconstructionTarget: ((x: TF.Tensor) => TF.Tensor) | undefined,
+): Promise<Record<string, number>> {
+  const sums = new Float64Array(losses.length);
+  let correct = 0;
+  const n = data.x.shape[0];
+  const lossFns = losses.map((l) => lossFunction(tf, { ...l, weight: 1 }));
+  await forEachBatch(tf, data.x, batchSize, async (x, start, end) => {
+    const values = tf.tidy(() => {
+      const predicted = net.predict(x);
+      const outputs = Array.isArray(predicted) ? predicted : [predicted];
+      const labels = tf.oneHot(tf.tensor1d(data.y.subarray(start, end), "int32"), nClasses).toFloat();
+      const parts = losses.map((l, i) => {
+        const target = l.loss === "crossentropy" ? labels : reconstructionTarget!(x);
+        return tf.sum(lossFns[i](target, outputs[i]));
+      });
+      const probs = losses.findIndex((l) => l.loss === "crossentropy");
+      const hits = probs >= 0 ? tf.sum(accuracyMetric(tf)(labels, outputs[probs])) : tf.scalar(0);
+      return tf.stack([...parts, hits]);
     });
-    return { val_loss: total, ...logs };
+    const read = await values.data();
+    values.dispose();
+    losses.forEach((_, i) => (sums[i] += read[i]));
+    correct += read[losses.length];
   });
+  const logs: Record<string, number> = {};
+  let total = 0;
+  losses.forEach((l, i) => {
+    const value = sums[i] / n;
+    total += l.weight * value;
+    if (losses.length > 1) logs[`val_${l.output}_loss`] = value;
+    if (l.loss === "crossentropy") logs.val_acc = correct / n;
+  });
+  return { val_loss: total, ...logs };
 }
 
 /** The monitored quantity actually available: `val_*` falls back to the training value without validation. */
@@ -137,6 +174,7 @@ function formatLogs(logs: Record<string, number>, lr: number): string {
 
 /** Train `network` in place on `data`; returns the history of every phase. */
 export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: LabelledArray, options: FitNetworkOptions): Promise<History> {
+  installLeanBackward(tf);
   const s = options.settings;
   const history: History = {};
   const outputNames = network.outputs.map((o) => o.sourceLayer.name);
@@ -147,15 +185,27 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
   const totalEpochs = options.phases.reduce((n, p) => n + p.epochs, 0);
   const bar = options.progress === false ? undefined : progress(totalEpochs, options.label ?? "train", { everyItem: true });
 
+  const n = data.x.shape[0];
+  const exampleShape = data.x.shape.slice(1);
+  const size = exampleSize(data.x);
+  const batchSize = Math.max(1, Math.min(options.batchSize, n));
+  // One buffer each for a batch's inputs and targets, refilled every step.
+  const xBuffer = new Float32Array(batchSize * size);
+  const yBuffer = new Float32Array(batchSize * nClasses);
+  // Separate seeded streams: the order of the examples, the augmentations, and (Math.random) the
+  // initialisers and dropout masks, so turning one on does not change the others.
+  const order = mulberry32((options.seed ^ 0x0ba7c4e5) >>> 0);
+  const augmenter = augments(s)
+    ? new BatchAugmenter(s, {
+        seed: (options.seed ^ 0x5eed_a06d) >>> 0,
+        exampleShape,
+        ...(exampleShape.length >= 2 ? { fill: featureStatistics(data.x.data, sizeOf(exampleShape.slice(1))).mean } : {}),
+      })
+    : undefined;
+  const weightsTensor = classWeights ? tf.tensor1d(classWeights as number[]) : undefined;
+  const recon = options.reconstructionTarget;
+
   await withSeededRandom(options.seed, async () => {
-    const x = tf.tensor(data.x.data, [...data.x.shape]);
-    // One-hot targets: tfjs checks a custom loss's targets against the output's shape.
-    const y = tf.tidy(() => tf.oneHot(tf.tensor1d(data.y, "int32"), nClasses).toFloat());
-    const vx = options.validation ? tf.tensor(options.validation.x.data, [...options.validation.x.shape]) : undefined;
-    const vy = options.validation ? tf.tidy(() => tf.oneHot(tf.tensor1d(options.validation!.y, "int32"), nClasses).toFloat()) : undefined;
-    const recon = options.reconstructionTarget;
-    const xTarget = recon ? recon(x) : undefined;
-    const vTarget = recon && vx ? recon(vx) : undefined;
     try {
       for (const phase of options.phases) {
         if (phase.epochs <= 0) continue;
@@ -170,14 +220,14 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
         const probsOutput = phase.losses.find((l) => l.loss === "crossentropy")?.output;
         trainNet.compile({
           optimizer,
-          loss: phase.losses.map((l) => lossFunction(tf, l)),
+          loss: phase.losses.map((l) => lossFunction(tf, l, weightsTensor)),
           metrics: probsOutput ? { [probsOutput]: accuracyMetric(tf) } : [],
         });
-        const targetsOf = (labels: TF.Tensor, recTarget: TF.Tensor | undefined) =>
+        const targetsOf = (labels: TF.Tensor, x: TF.Tensor): TF.Tensor[] =>
           phase.losses.map((l) => {
             if (l.loss === "crossentropy") return labels;
-            if (!recTarget) throw new Error(`output ${l.output}: an mse loss needs a reconstruction target`);
-            return recTarget;
+            if (!recon) throw new Error(`output ${l.output}: an mse loss needs a reconstruction target`);
+            return recon(x);
           });
 
         let plateau: ReduceLrOnPlateau | undefined;
@@ -188,51 +238,61 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
         const outputWeights = new Map(phase.losses.length > 1 ? phase.losses.map((l) => [l.output, l.weight]) : []);
         let lr = s.learning_rate;
 
-        await trainNet.fit(x, targetsOf(y, xTarget), {
-          epochs: phase.epochs,
-          batchSize: options.batchSize,
-          shuffle: true,
-          verbose: 0,
-          yieldEvery: "never",
-          ...(classWeights && probsOutput ? { classWeight: { [probsOutput]: Object.fromEntries(classWeights.map((w, i) => [i, w])) } } : {}),
-          callbacks: {
-            onEpochBegin: async (epoch) => {
-              if (s.scheduler === "step") {
-                lr = stepLr(s.learning_rate, epoch, s.lr_step, s.lr_factor);
-                optimizer.setLearningRate(lr);
-              }
-            },
-            onEpochEnd: async (epoch, rawLogs) => {
-              const logs = normalizeLogs(rawLogs, outputWeights);
-              if (vx && vy) Object.assign(logs, validationLogs(tf, trainNet, phase.losses, vx, targetsOf(vy, vTarget), options.batchSize));
-              for (const [key, value] of Object.entries(logs)) (history[prefix + key] ??= []).push(value);
-              (history[`${prefix}lr`] ??= []).push(lr);
-              options.onEpoch?.(epoch, { ...logs, lr });
-              bar?.tick(1, `${prefix}${formatLogs(logs, lr)}`);
+        for (let epoch = 0; epoch < phase.epochs; epoch++) {
+          if (s.scheduler === "step") {
+            lr = stepLr(s.learning_rate, epoch, s.lr_step, s.lr_factor);
+            optimizer.setLearningRate(lr);
+          }
+          // Keras's epoch logs: each batch's values weighted by its size.
+          const totals = new Map<string, number>();
+          const rows = shuffledIndices(n, order);
+          for (const [start, end] of batchRanges(n, batchSize)) {
+            const batch = rows.subarray(start, end);
+            const m = end - start;
+            const xs = gatherRows(data.x, batch, xBuffer);
+            const ys = oneHotRows(data.y, batch, nClasses, yBuffer);
+            augmenter?.apply(xs, ys, m, nClasses);
+            const x = tf.tensor(xs, [m, ...exampleShape]);
+            const y = tf.tensor2d(ys, [m, nClasses]);
+            const targets = targetsOf(y, x);
+            try {
+              const values = await trainNet.trainOnBatch(x, targets);
+              const list = Array.isArray(values) ? values : [values];
+              trainNet.metricsNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + list[i] * m));
+            } finally {
+              tf.dispose([x, y, ...targets]);
+            }
+          }
+          const logs = normalizeLogs(Object.fromEntries([...totals].map(([k, v]) => [k, v / n])), outputWeights);
+          if (options.validation) {
+            Object.assign(logs, await validationLogs(tf, trainNet, phase.losses, options.validation, nClasses, batchSize, recon));
+          }
+          for (const [key, value] of Object.entries(logs)) (history[prefix + key] ??= []).push(value);
+          (history[`${prefix}lr`] ??= []).push(lr);
+          options.onEpoch?.(epoch, { ...logs, lr });
+          bar?.tick(1, `${prefix}${formatLogs(logs, lr)}`);
 
-              monitor ??= effectiveMonitor(s.monitor, logs);
-              const value = logs[monitor];
-              const mode = monitor.endsWith("acc") ? "max" : "min";
-              stopper ??= new EarlyStopping({ patience: s.early_stopping, minDelta: 0, mode });
-              if (s.scheduler === "plateau") {
-                plateau ??= new ReduceLrOnPlateau({ factor: s.lr_factor, patience: s.lr_patience, minDelta: 1e-4, cooldown: 0, minLr: s.min_lr, mode });
-              }
-              const step = stopper.step(epoch, value);
-              if (step.improved) {
-                if (s.restore_best) {
-                  tf.dispose(best);
-                  best = network.getWeights().map((w) => tf.clone(w));
-                }
-                await options.onImprovement?.(epoch);
-              }
-              if (plateau) {
-                lr = plateau.step(value, lr);
-                optimizer.setLearningRate(lr);
-              }
-              if (step.stop) trainNet.stopTraining = true;
-            },
-          },
-        });
+          monitor ??= effectiveMonitor(s.monitor, logs);
+          const value = logs[monitor];
+          const mode = monitor.endsWith("acc") ? "max" : "min";
+          stopper ??= new EarlyStopping({ patience: s.early_stopping, minDelta: 0, mode });
+          if (s.scheduler === "plateau") {
+            plateau ??= new ReduceLrOnPlateau({ factor: s.lr_factor, patience: s.lr_patience, minDelta: 1e-4, cooldown: 0, minLr: s.min_lr, mode });
+          }
+          const step = stopper.step(epoch, value);
+          if (step.improved) {
+            if (s.restore_best) {
+              tf.dispose(best);
+              best = network.getWeights().map((w) => tf.clone(w));
+            }
+            await options.onImprovement?.(epoch);
+          }
+          if (plateau) {
+            lr = plateau.step(value, lr);
+            optimizer.setLearningRate(lr);
+          }
+          if (step.stop) break;
+        }
         if (best) {
           network.setWeights(best);
           tf.dispose(best);
@@ -241,7 +301,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
       }
     } finally {
       bar?.stop();
-      tf.dispose([x, y, ...(vx ? [vx] : []), ...(vy ? [vy] : []), ...(xTarget ? [xTarget] : []), ...(vTarget ? [vTarget] : [])]);
+      weightsTensor?.dispose();
     }
   });
   return history;

@@ -5,3 +5,6 @@ export * from "./schedule.ts";
 export * from "./optimizer.ts";
 export * from "./params.ts";
 export * from "./fit.ts";
+export * from "./batches.ts";
+export * from "./augment.ts";
+export * from "./gradients.ts";

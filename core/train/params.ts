@@ -21,6 +21,14 @@ export interface TrainingDefaults {
   monitor: "val_loss" | "val_acc" | "loss" | "acc";
   restore_best: boolean;
   standardize: boolean;
+  augment_time_shift: number;
+  augment_gain_db: number;
+  augment_gain_scale: "db" | "power" | "amplitude";
+  augment_time_masks: number;
+  augment_time_mask_frames: number;
+  augment_freq_masks: number;
+  augment_freq_mask_bins: number;
+  mixup: number;
 }
 
 export const TRAINING_DEFAULTS: Readonly<TrainingDefaults> = {
@@ -38,6 +46,15 @@ export const TRAINING_DEFAULTS: Readonly<TrainingDefaults> = {
   monitor: "val_loss",
   restore_best: true,
   standardize: true,
+  // Augmentation: off unless asked for (core/train/augment.ts).
+  augment_time_shift: 0,
+  augment_gain_db: 0,
+  augment_gain_scale: "db",
+  augment_time_masks: 0,
+  augment_time_mask_frames: 16,
+  augment_freq_masks: 0,
+  augment_freq_mask_bins: 16,
+  mixup: 0,
 };
 
 /** The zod fields of the training settings with `overrides` as defaults. */
@@ -78,7 +95,37 @@ export function trainingParamsShape(overrides: Partial<TrainingDefaults> = {}) {
     standardize: z
       .boolean()
       .default(d.standardize)
-      .describe("standardise each input feature with the training set's mean and std (a layer of the model)"),
+      .describe("standardise each input feature (each mel band) with the training set's mean and std, a layer saved with the model"),
+    augment_time_shift: z
+      .number()
+      .int()
+      .min(0)
+      .default(d.augment_time_shift)
+      .describe("augmentation: roll each training example along time by up to this many frames, either way (0: off)"),
+    augment_gain_db: z.number().min(0).default(d.augment_gain_db).describe("augmentation: random gain of each training example, uniform in ±this many dB (0: off)"),
+    augment_gain_scale: z
+      .enum(["db", "power", "amplitude"])
+      .default(d.augment_gain_scale)
+      .describe("how the features follow a gain: in decibels (log-mel: the gain is added), power (x 10^(g/10)), amplitude (x 10^(g/20))"),
+    augment_time_masks: z
+      .number()
+      .int()
+      .min(0)
+      .default(d.augment_time_masks)
+      .describe("augmentation (SpecAugment): time masks per training example, each set to the training mean (0: off)"),
+    augment_time_mask_frames: z.number().int().positive().default(d.augment_time_mask_frames).describe("widest time mask, in frames (widths drawn from 0 to this)"),
+    augment_freq_masks: z
+      .number()
+      .int()
+      .min(0)
+      .default(d.augment_freq_masks)
+      .describe("augmentation (SpecAugment): frequency masks per training example over the axis after time (0: off)"),
+    augment_freq_mask_bins: z.number().int().positive().default(d.augment_freq_mask_bins).describe("widest frequency mask, in bins (widths drawn from 0 to this)"),
+    mixup: z
+      .number()
+      .min(0)
+      .default(d.mixup)
+      .describe("augmentation: mixup α; each training batch is mixed with a shuffled copy of itself, λ ~ Beta(α, α) (0: off)"),
   };
 }
 
