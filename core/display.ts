@@ -48,12 +48,12 @@ export function inNotebook(): boolean {
   return notebookDisplay() !== undefined;
 }
 
-/** Rows shown of a table by default (like pandas' display.max_rows). */
-export const TABLE_ROWS = 20;
+/** Rows shown of a table by default (pandas shows 60 before it cuts; a notebook page stays short). */
+export const TABLE_ROWS = 50;
 
 const TABLE_STYLE = {
   table: "border-collapse: collapse; font-variant-numeric: tabular-nums; font-size: 13px;",
-  th: "text-align: right; padding: 3px 8px; border-bottom: 1px solid #999;",
+  th: "padding: 3px 8px; border-bottom: 1px solid #999;",
   td: "padding: 2px 8px; border-bottom: 1px solid #eee;",
 };
 

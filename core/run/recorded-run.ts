@@ -121,19 +121,19 @@ export class Run {
     return aq.table({ epoch: Array.from({ length: epochs }, (_, i) => i + 1), ...Object.fromEntries(keys.map((k) => [k, this.history[k]])) });
   }
 
-  /**
-   * The model's layers, output shapes and parameter counts, as Keras's `model.summary()` prints them
-   * (for TensorFlow.js models); printed, and returned as text.
-   */
-  async summary(options: { print?: boolean } = {}): Promise<string> {
+  /** Print the model's layers, output shapes and parameter counts, as Keras's `model.summary()` does. */
+  async summary(): Promise<void> {
+    process.stdout.write(`${await this.summaryText()}\n`);
+  }
+
+  /** What `summary()` prints, as text. */
+  async summaryText(): Promise<string> {
     const loaded = await this.model();
     const lines: string[] = [`run ${this.id}: ${this.config.model}, features ${this.config.features?.name ?? "(arrays)"}, labels ${this.labels.join(", ")}`];
     const network = (loaded.model as { network?: { summary?: (width?: number, positions?: number[], print?: (...m: unknown[]) => void) => void } }).network;
     if (network && typeof network.summary === "function") network.summary(98, [0.4, 0.7, 0.85, 1], (...message: unknown[]) => lines.push(message.join(" ")));
     else lines.push(`params: ${JSON.stringify(this.config.params)}`);
-    const text = lines.join("\n");
-    if (options.print !== false) process.stdout.write(`${text}\n`);
-    return text;
+    return lines.join("\n");
   }
 
   /** util.inspect / a notebook cell's value: one line about the run. */

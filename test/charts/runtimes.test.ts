@@ -84,7 +84,7 @@ describe("charts on every runtime", () => {
     expectSample(run(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", "test/charts/runtime-sample.ts"]));
   }, 120_000);
 
-  test("a tslab notebook: `await chart.show()` leaves the chart in the cell as SVG", () => {
+  test("a tslab notebook: `await chart.show()` leaves the chart in the cell as SVG, and so does a drawn chart as a cell's value", () => {
     const prefix = tempDir("clave-charts-jupyter-");
     const tslab = join(ROOT, "node_modules", "tslab", "bin", "tslab");
     run("node", [tslab, "install", "--python=/usr/bin/python3", `--binary=${tslab}`, `--prefix=${prefix}`]);
@@ -116,7 +116,8 @@ describe("charts on every runtime", () => {
     expect(svg.startsWith("<svg")).toBe(true);
     expect(svg).toContain(">From tslab<");
     expect(svg).toContain(">salsa<");
-    // The cell value prints as one line, not the whole spec.
-    expect((cells[2].outputs[0]?.text ?? []).join("")).toContain("Chart(confusion matrix)");
+    // A drawn chart as a cell's value shows as the figure again, and prints one line, not the whole spec.
+    expect(cells[2].outputs.some((o) => o.output_type === "display_data" && o.data?.["image/svg+xml"])).toBe(true);
+    expect(cells[2].outputs.flatMap((o) => o.text ?? []).join("")).toContain("Chart(confusion matrix)");
   }, 300_000);
 });

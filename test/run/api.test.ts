@@ -69,7 +69,7 @@ describe("one call each", () => {
   }, 120_000);
 
   test("summary() prints the model's layers as Keras does", async () => {
-    const text = await run.summary({ print: false });
+    const text = await run.summaryText();
     expect(text).toContain("Layer (type)");
     expect(text).toContain("Total params");
     expect(text).toContain("probabilities");

@@ -54,20 +54,34 @@ createRegistry({ config: false }).then((r) => console.log(JSON.stringify(r.descr
     expect(lastJsonLine(run(deno, ["run", "-A", "test/runtime/list-plugins.ts"]))).toEqual(expect.arrayContaining(EXPECTED));
   }, 300_000);
 
-  test("a notebook, executed headless on the tslab kernel", () => {
+  test("the tour notebook, executed headless on the tslab kernel: figures as SVG, tables as HTML", () => {
     const prefix = tempDir("clave-jupyter-");
     run("node", [join(ROOT, "node_modules", "tslab", "bin", "tslab"), "install", "--python=/usr/bin/python3", `--binary=${join(ROOT, "node_modules", "tslab", "bin", "tslab")}`, `--prefix=${prefix}`]);
     const output = join(prefix, "out.ipynb");
     // No --allow-errors: nbconvert exits 1 on a failing cell, which fails this test.
     run(
       "jupyter",
-      ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--ExecutePreprocessor.timeout=300", "--output", output, "notebooks/00-plugins.ipynb"],
+      ["nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=tslab", "--ExecutePreprocessor.timeout=300", "--output", output, "notebooks/00-tour.ipynb"],
       { JUPYTER_PATH: join(prefix, "share", "jupyter") },
     );
-    const notebook = JSON.parse(readFileSync(output, "utf8")) as { cells: { outputs?: { output_type: string; text?: string[] }[] }[] };
+    type Output = { output_type: string; text?: string[]; data?: Record<string, string | string[]> };
+    const notebook = JSON.parse(readFileSync(output, "utf8")) as { cells: { outputs?: Output[] }[] };
     const outputs = notebook.cells.flatMap((c) => c.outputs ?? []);
     expect(outputs.some((o) => o.output_type === "error")).toBe(false);
+    const shown = (mime: string) => outputs.filter((o) => o.output_type === "display_data" && o.data?.[mime]).map((o) => ([] as string[]).concat(o.data![mime]).join(""));
+    const svgs = shown("image/svg+xml");
+    // balance, two spectrograms, confusion matrix, training curves
+    expect(svgs.length).toBe(5);
+    for (const svg of svgs) expect(svg.startsWith("<svg")).toBe(true);
+    expect(svgs.some((s) => s.includes("Predicted label"))).toBe(true);
+    const tables = shown("text/html");
+    expect(tables.length).toBeGreaterThanOrEqual(4);
+    for (const html of tables) expect(html).toContain("<table");
     const text = outputs.flatMap((o) => o.text ?? []).join("");
-    for (const name of EXPECTED) expect(text).toContain(name);
+    // Keras-style progress: a line per epoch; the model's layers; every plugin in the last table.
+    expect(text).toMatch(/dense2 +1\/12 /);
+    expect(text).toContain("Total params");
+    for (const name of EXPECTED) expect(tables.at(-1)).toContain(name.split(":")[1]);
+    expect(text).not.toContain("_data");
   }, 300_000);
 });
