@@ -15,7 +15,9 @@ import { resolveFeatureSpec } from "../core/run/features.ts";
 import { predict as predictFiles } from "../core/run/predict.ts";
 import { scanRuns, type RunSummary } from "../core/run/run.ts";
 import { train as trainRun } from "../core/run/study.ts";
+import type { Run } from "../core/run/recorded-run.ts";
 import { cliRegistry, collect } from "./context.ts";
+import { addTableFlags, checkTableFlags, parseRatios, tableOptions, type TableFlags } from "./table-flags.ts";
 import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 
 function parseNumber(flag: string, value: string | undefined, check: (n: number) => boolean, expected: string): number | undefined {
@@ -114,10 +116,10 @@ export function printEvaluation(evaluation: Evaluation): void {
   process.stdout.write(`\nconfusion (${level} level, rows true)\n${formatTable(confusionRows(evaluation, level), ["true \\ predicted", ...evaluation.labels])}\n`);
 }
 
-export interface TrainFlags {
+export interface TrainFlags extends TableFlags {
   model: string;
-  features: string;
-  dataset: string;
+  features?: string;
+  dataset?: string;
   param: string[];
   epochs?: string;
   seed?: string;
@@ -133,8 +135,11 @@ export interface TrainFlags {
 
 /** `clave train` with its flags parsed: the one-call `train`, its evaluation printed. */
 export async function train(o: TrainFlags): Promise<void> {
+  checkTableFlags(o);
   const registry = await cliRegistry();
   const model = registry.model(o.model);
+  if (o.table.length > 0) return trainOnTable(o, model.name);
+  if (o.features === undefined || o.dataset === undefined) throw new UsageError("give --features and --dataset (a manifest), or --table (a feature table)");
   const preliminary = resolveFeatureSpec(registry, o.features, {}, {});
   const { modelParams, featureParams } = splitParams(o.param, model.name, [...new Set([o.features, preliminary.plugin])]);
   const epochs = parseNumber("--epochs", o.epochs, (n) => Number.isInteger(n) && n > 0, "a positive integer");
@@ -158,7 +163,33 @@ export async function train(o: TrainFlags): Promise<void> {
     ...(o.cache !== undefined ? { cache: o.cache } : {}),
     ...(o.from ? { from: o.from, freeze: o.freeze } : {}),
   });
-  if (o.json) {
+  printRun(run, o.json);
+}
+
+/** `clave train --table`: a model on a feature table. */
+async function trainOnTable(o: TrainFlags, model: string): Promise<void> {
+  const stray = (["features", "segment", "hop", "sr", "from"] as const).filter((k) => o[k] !== undefined);
+  if (stray.length > 0) throw new UsageError(`${stray.map((k) => `--${k}`).join(", ")}: not with --table (a table's rows are the examples)`);
+  const params = parseParamAssignments(o.param, model)[model] ?? {};
+  const epochs = parseNumber("--epochs", o.epochs, (n) => Number.isInteger(n) && n > 0, "a positive integer");
+  const seed = parseNumber("--seed", o.seed, (n) => Number.isInteger(n) && n >= 0, "a non-negative integer");
+  const ratios = parseRatios(o.ratios);
+  const run = await trainRun({
+    registry: await cliRegistry(),
+    model,
+    table: o.table,
+    ...tableOptions(o),
+    params,
+    runs: o.runs,
+    ...(ratios ? { ratios } : {}),
+    ...(epochs !== undefined ? { epochs } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  });
+  printRun(run, o.json);
+}
+
+function printRun(run: Run, json: boolean | undefined): void {
+  if (json) {
     process.stdout.write(`${JSON.stringify({ id: run.id, dir: run.dir, summary: run.record }, null, 2)}\n`);
     return;
   }
@@ -261,12 +292,12 @@ async function runs(o: { runs: string; json?: boolean; sort?: string; model?: st
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const command = program
     .command("train")
-    .description("train a model on a dataset's features; records config, split, history, metrics and model in runs/<id>/")
-    .requiredOption("--model <name>", "model plugin: lstm, bilstm_attention, crnn, cnn2d, ... (clave plugins --kind model)")
-    .requiredOption("--features <name>", "feature preset (stack417) or feature plugin (melspectrogram, mfcc, ...)")
-    .requiredOption("--dataset <manifest>", "dataset manifest CSV with train/validation/test splits (clave dataset build)")
+    .description("train a model on a dataset's features or on a feature table; records config, split, history, metrics and model in runs/<id>/")
+    .requiredOption("--model <name>", "model plugin: lstm, crnn, cnn2d, mlp, svm, knn, random_forest, boosted_trees, logistic_regression, ... (clave plugins --kind model)")
+    .option("--features <name>", "feature preset (stack417) or feature plugin (melspectrogram, mfcc, ...)")
+    .option("--dataset <manifest>", "dataset manifest CSV with train/validation/test splits (clave dataset build)")
     .option("--param <key=value>", "a model param (epochs, batch_size, learning_rate, units...) or feature.key=value (repeatable)", collect, [])
     .option("--epochs <n>", "shorthand for --param epochs=N")
     .option("--seed <n>", "seed of weights, dropout and shuffling (default 0)")
@@ -290,9 +321,13 @@ Examples:
   clave train --model lstm --features stack417 --dataset data/synthetic/manifest.csv
   clave train --model crnn --features melspectrogram --dataset data/gtzan/manifest.csv \\
       --param conv=1d --param rnn=lstm --param melspectrogram.n_mels=64 --epochs 30
-  clave train --model mlp --features mfcc --dataset data/salsa/manifest.csv --from runs/<id>   # transfer`,
-    )
-    .action(train);
+  clave train --model mlp --features mfcc --dataset data/salsa/manifest.csv --from runs/<id>   # transfer
+  clave train --model svm --table features_30_sec.csv                      # Kaggle's GTZAN features
+  clave train --model knn --table features_3_sec.csv --group track         # a track's 3-s rows on one side
+  clave train --model boosted_trees --table fma_metadata/features.csv --table fma_metadata/tracks.csv \\
+      --label track.genre_top --split-column set.split --where set.subset=small`,
+    );
+  addTableFlags(command).action(train);
 
   program
     .command("evaluate")

@@ -4,6 +4,8 @@ import folder from "./sources/folder.ts";
 import gtzan from "./sources/gtzan.ts";
 import fma from "./sources/fma.ts";
 import synthetic from "./sources/synthetic.ts";
+import spotify from "./sources/spotify.ts";
+import tracklist from "./sources/tracklist.ts";
 import rms from "./features/rms.ts";
 import stack, { stackableBuiltins } from "./features/stack.ts";
 import mlp from "./models/mlp.ts";
@@ -16,6 +18,11 @@ import dense2 from "./models/dense2.ts";
 import autoencoder from "./models/autoencoder.ts";
 import softmaxAutoencoder from "./models/softmax_autoencoder.ts";
 import cnn2d from "./models/cnn2d.ts";
+import knn from "./models/knn.ts";
+import svm from "./models/svm.ts";
+import randomForest from "./models/random_forest.ts";
+import boostedTrees from "./models/boosted_trees.ts";
+import logisticRegression from "./models/logistic_regression.ts";
 
 export const builtinPlugins: readonly Plugin[] = [
   // sources
@@ -23,6 +30,8 @@ export const builtinPlugins: readonly Plugin[] = [
   gtzan,
   fma,
   synthetic,
+  spotify,
+  tracklist,
   // features
   ...stackableBuiltins,
   stack,
@@ -37,4 +46,10 @@ export const builtinPlugins: readonly Plugin[] = [
   autoencoder,
   softmaxAutoencoder,
   cnn2d,
+  // classical models on feature vectors (core/ml)
+  knn,
+  svm,
+  randomForest,
+  boostedTrees,
+  logisticRegression,
 ] as Plugin[];

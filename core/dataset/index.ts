@@ -10,3 +10,4 @@ export * from "./validate.ts";
 export * from "./stats.ts";
 export * from "./files.ts";
 export * from "./open.ts";
+export * from "./table.ts";

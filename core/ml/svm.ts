@@ -144,6 +144,24 @@ export class SvmModel implements Classifier {
     return out;
   }
 
+  /**
+   * One-vs-one votes as class scores, `nRows × nClasses`: each class's votes divided by the number of
+   * pairs m(m − 1)/2, so a row sums to 1. Their first maximum is `predict`'s class
+   * (ties go to the smaller class, as in `predict`); not calibrated probabilities.
+   */
+  voteShares(X: Features, nRows: number): Float64Array {
+    const dec = this.decisionFunction(X, nRows);
+    const { classes, nClasses } = this;
+    const m = classes.length;
+    const nPairs = (m * (m - 1)) / 2;
+    const out = new Float64Array(nRows * nClasses);
+    for (let i = 0; i < nRows; i++) {
+      let p = 0;
+      for (let a = 0; a < m; a++) for (let b = a + 1; b < m; b++) out[i * nClasses + classes[dec[i * nPairs + p++] > 0 ? a : b]] += 1 / nPairs;
+    }
+    return out;
+  }
+
   /** Platt-scaled, pairwise-coupled probabilities; needs a model fitted with probability: true. */
   predictProba(X: Features, nRows: number): Float64Array {
     if (this.probA.length === 0) {

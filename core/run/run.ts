@@ -10,7 +10,7 @@
  *   metrics.json   segment- and track-level accuracy, per-class precision/recall/F1, macro and
  *                  weighted F1, confusion matrices (counts and row-normalised), test loss
  *   confusion.csv  level,true,predicted,count,fraction (long format, both levels)
- *   model/         model.json + weights.bin (tfjs) and clave-model.json
+ *   model/         model.json + weights.bin (tfjs) and clave-model.json, or classical.json (core/ml models)
  *
  * While training, the best weights so far are checkpointed in the temporary folder
  * (`runs/.partial-<id>/checkpoint/`), so an interrupted run keeps them. The folder's `owner.json`
@@ -21,7 +21,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { backendInfo, type BackendInfo } from "../backend.ts";
 import { ClaveError, fsReason, ParamError, RunError } from "../errors.ts";
 import { writeFileAtomic } from "../fsutil.ts";
@@ -29,6 +29,7 @@ import { evaluateProbabilities, type Evaluation, type LevelMetrics } from "../me
 import { resolveParams } from "../params.ts";
 import type { History, ModelPlugin } from "../plugin.ts";
 import type { SegmentSet } from "./data.ts";
+import type { TableSpec } from "../dataset/table.ts";
 import type { FeatureSpec } from "./features.ts";
 
 export const RUN_FILES = [
@@ -64,6 +65,8 @@ export interface RunConfig {
   readonly seed: number;
   /** Run whose model this one was transferred from, and whether its body was frozen. */
   readonly transfer?: { readonly from: string; readonly freeze: boolean };
+  /** For a run on a feature table: its files, label, group, split and feature columns. */
+  readonly table?: TableSpec;
 }
 
 export interface RunSummary {
@@ -101,6 +104,8 @@ export interface TrainRunOptions {
   /** Folder holding the runs (default `runs`). */
   readonly runsDir?: string;
   readonly features?: FeatureSpec;
+  /** A feature table's record, for runs on tables (instead of `features`). */
+  readonly table?: TableSpec;
   readonly dataset?: DatasetRecord;
   /** Transfer learning: start from this run's model, with a new head for `labels`. */
   readonly from?: string;
@@ -117,6 +122,11 @@ export interface RunResult {
   readonly summary: RunSummary;
   readonly evaluation: Evaluation;
   readonly history: History;
+}
+
+/** `table:features_30_sec.csv+echonest.csv`: what a run on tables shows as its features. */
+export function tableName(table: TableSpec): string {
+  return `table:${table.sources.map((s) => basename(s.name)).join("+")}`;
 }
 
 function headline(m: LevelMetrics): Headline {
@@ -189,9 +199,17 @@ export interface LoadedRun {
   readonly dataset: DatasetRecord | null;
 }
 
-/** The files of `RUN_FILES` missing from a run folder. */
+/** A classical model's one file (core/ml/model.ts), in place of a tfjs model's `model.json` + `weights.bin`. */
+export const CLASSICAL_RUN_MODEL_FILES = ["model/classical.json"] as const;
+
+/**
+ * The files of `RUN_FILES` missing from a run folder. The model's files are those of one layout: a
+ * tfjs model's (`model/model.json`, `model/weights.bin`) or a classical model's (`model/classical.json`).
+ */
 function missingRunFiles(dir: string): string[] {
-  return RUN_FILES.filter((file) => !existsSync(join(dir, file)));
+  const missing = RUN_FILES.filter((file) => !existsSync(join(dir, file)));
+  if (CLASSICAL_RUN_MODEL_FILES.every((file) => existsSync(join(dir, file)))) return missing.filter((file) => !file.startsWith("model/"));
+  return missing;
 }
 
 /** Read a run's summary, config and dataset record; a run missing any of its files is refused, naming them. */
@@ -224,6 +242,12 @@ export interface RunListing {
 const SUMMARY_FIELDS = ["id", "created", "model", "segment"] as const;
 
 /**
+ * Files that mark a folder under the runs folder as a collection of runs, not a run: a cross-validation
+ * (core/run/cv.ts) or a sweep (core/sweep/). `clave runs --runs <that folder>` lists what they hold.
+ */
+export const RUN_COLLECTION_FILES = ["cv.json", "sweep.json"] as const;
+
+/**
  * Every folder under `runsDir`: whole runs, and damaged ones (a file missing, a `run.json` that is not
  * a run summary) with the reason, and interrupted runs that kept a checkpoint. Stale temporary
  * folders are removed first (`removeStalePartials`). A missing `runsDir` holds no runs.
@@ -247,6 +271,7 @@ export async function scanRuns(runsDir = "runs"): Promise<RunListing> {
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
     const dir = join(root, entry.name);
+    if (RUN_COLLECTION_FILES.some((file) => existsSync(join(dir, file)))) continue;
     const bad = (reason: string) => damaged.push({ id: entry.name, dir, reason });
     const missing = missingRunFiles(dir);
     if (missing.includes("run.json")) {
@@ -428,6 +453,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       input_shape: [...inputShape],
       seed,
       ...(transfer ? { transfer } : {}),
+      ...(options.table ? { table: options.table } : {}),
     };
     const epochs = history.loss?.length ?? 0;
     const summary: RunSummary = {
@@ -436,7 +462,7 @@ export async function trainRun(options: TrainRunOptions): Promise<RunResult> {
       finished: finished.toISOString(),
       duration_s: (finished.getTime() - started.getTime()) / 1000,
       model: plugin.name,
-      features: options.features?.name ?? null,
+      features: options.features?.name ?? (options.table ? tableName(options.table) : null),
       dataset_sha256: options.dataset?.sha256 ?? null,
       backend: backend.choice,
       epochs,

@@ -25,6 +25,7 @@ import { datasetArrays } from "./data.ts";
 import { resolveFeatureSpec, toModelLayout, type FeatureSpec } from "./features.ts";
 import { openRun, type Run } from "./recorded-run.ts";
 import { resolveRunDir, trainRun } from "./run.ts";
+import { trainTable, type TableTrainOptions } from "./table.ts";
 
 export interface TrainOptions {
   /** Model plugin name (`lstm`, `cnn2d`, ... : `clave plugins --kind model`). */
@@ -94,10 +95,13 @@ export function reportProblems(problems: readonly TrackProblem[], onWarning: War
 }
 
 /**
- * Train `model` on `features` of `dataset`, evaluate on its test split, record the run.
+ * Train `model` on `features` of `dataset` (or on a feature table: `table`, core/run/table.ts),
+ * evaluate on its test split, record the run.
  * @example const run = await train({ model: "cnn2d", features: "melspectrogram", dataset: "data/gtzan/manifest.csv", epochs: 30 })
+ * @example const run = await train({ model: "svm", table: "features_30_sec.csv", label: "label" })
  */
-export async function train(options: TrainOptions): Promise<Run> {
+export async function train(options: TrainOptions | TableTrainOptions): Promise<Run> {
+  if ("table" in options) return trainTable(options);
   const registry = await registryOrDefault(options.registry);
   const onWarning = options.onWarning ?? warnToStderr;
   const model = registry.model(options.model);
