@@ -8,6 +8,7 @@ import { ClaveError } from "../core/errors.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { collect, configureCli } from "./context.ts";
 import { registerAudio } from "./audio.ts";
+import { registerCv } from "./cv.ts";
 import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerDataset(program);
   registerFeatures(program);
   registerTrain(program);
+  registerCv(program);
   registerRun(program);
   registerPlot(program);
   return program;

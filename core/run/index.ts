@@ -8,3 +8,5 @@ export * from "./study.ts";
 export * from "./evaluate.ts";
 export * from "./predict.ts";
 export * from "./runs.ts";
+export * from "./table.ts";
+export * from "./cv.ts";
