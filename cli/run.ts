@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { UsageError } from "../core/errors.ts";
 import { resolveFeatureSpec } from "../core/run/features.ts";
+import { report } from "../core/report/report.ts";
 import { DEFAULT_DATASET, study } from "../core/run/study.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatStats } from "./dataset.ts";
@@ -61,7 +62,9 @@ async function run(o: RunFlags): Promise<void> {
   }
   printEvaluation(result.evaluation);
   process.stdout.write(`\nrun ${printable(result.id)}: ${result.record.epochs} epochs in ${result.record.duration_s.toFixed(1)} s on ${result.record.backend}; written to ${printable(result.dir)}\n`);
-  process.stdout.write(`\nnext: clave runs · clave evaluate <run> · clave predict <run> <audio...>\n`);
+  const written = await report(result, { registry });
+  process.stdout.write(`\nreport: ${printable(written.file)}\n`);
+  process.stdout.write(`next: open the report · clave runs · clave evaluate <run> · clave predict <run> <audio...>\n`);
 }
 
 export function registerRun(program: Command): void {

@@ -22,3 +22,5 @@ export * from "./display.ts";
 export * from "./charts/index.ts";
 export * from "./ml/index.ts";
 export * from "./plot.ts";
+export * from "./analysis/index.ts";
+export * from "./report/index.ts";
