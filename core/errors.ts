@@ -211,3 +211,32 @@ export class ModelDataError extends ClaveError {
     super(`${model}: ${reason}`);
   }
 }
+
+/**
+ * A Spotify Web API or accounts call that failed: refused credentials, a playlist that cannot be read
+ * (`playlist` names it as the user gave it), rate limits that outlasted the retries, a reply of
+ * another shape. The message never holds a token.
+ */
+export class SpotifyError extends ClaveError {
+  constructor(
+    readonly playlist: string | undefined,
+    readonly status: number | undefined,
+    reason: string,
+  ) {
+    super(`${playlist ? `Spotify playlist ${playlist}` : "Spotify"}: ${reason}`);
+  }
+}
+
+/**
+ * yt-dlp that could not search or download `target` (a query, a URL): `reason` is its last error line;
+ * `permanent` when trying again cannot help (an unsupported URL, no audio-only format).
+ */
+export class YtDlpError extends ClaveError {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+    readonly permanent = false,
+  ) {
+    super(`yt-dlp ${target}: ${reason}`);
+  }
+}

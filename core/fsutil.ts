@@ -127,9 +127,10 @@ function folderError(dir: string, error: unknown): ClaveError {
 /**
  * Write `data` to `path` atomically: write a temporary sibling, then rename it over `path`, so a
  * reader sees either the old file or the whole new one, never a part. Errors (a full disk, a folder
- * that is a file) are FileErrors naming `path`.
+ * that is a file) are FileErrors naming `path`. `mode` is the new file's permissions (e.g. 0o600 for
+ * secrets): the temporary is created with it, so the content is never readable by others, not even briefly.
  */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, options: { mode?: number } = {}): Promise<void> {
   try {
     await mkdir(dirname(path), { recursive: true });
   } catch (error) {
@@ -137,7 +138,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   }
   const tmp = tempSibling(path);
   try {
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, options.mode === undefined ? undefined : { mode: options.mode });
     await rename(tmp, path);
   } catch (error) {
     await rm(tmp, { force: true });

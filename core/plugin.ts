@@ -61,6 +61,10 @@ export interface SourceContext {
   /** Report a problem with one item and carry on with the others. */
   problem(problem: TrackProblem): void;
   readonly abort?: AbortSignal;
+  /** The folder of the manifest being built (the dataset root): sources that fetch audio put it there. */
+  readonly root?: string;
+  /** Tell the user something that is not a problem with one track (counts, where a report was written). */
+  note?(message: string): void;
 }
 
 export interface SourcePlugin<S extends ParamsSchema = ParamsSchema> extends PluginBase<"source", S> {

@@ -50,6 +50,8 @@ export interface BuildResult {
    * split (saying how many tracks it needs), labels that differ only in case.
    */
   warnings: string[];
+  /** What the source told the user while listing (counts, reports it wrote). */
+  notes: string[];
 }
 
 async function collectTracks(listing: Promise<Track[]> | AsyncIterable<Track>): Promise<Track[]> {
@@ -62,7 +64,7 @@ async function collectTracks(listing: Promise<Track[]> | AsyncIterable<Track>): 
 }
 
 /** Run `fn` over `items`, at most `n` at a time. */
-async function forEachLimit<T>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function forEachLimit<T>(items: readonly T[], n: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -94,11 +96,12 @@ const reasonOf = (error: unknown) => (error as { reason?: string }).reason ?? (e
 export async function buildManifest(source: SourcePlugin, values: Readonly<Record<string, unknown>>, options: BuildOptions): Promise<BuildResult> {
   const params = resolveParams(source, values) as Record<string, unknown>;
   const problems: TrackProblem[] = [];
-  const ctx: SourceContext = { problem: (p) => void problems.push(p), abort: options.abort };
-  const listed = await collectTracks(source.list(params as never, ctx));
-  const sourceRoot = resolve(source.root?.(params as never) ?? ".");
+  const notes: string[] = [];
   const outFile = resolve(options.out);
   const outDir = dirname(outFile);
+  const ctx: SourceContext = { problem: (p) => void problems.push(p), abort: options.abort, root: outDir, note: (m) => void notes.push(m) };
+  const listed = await collectTracks(source.list(params as never, ctx));
+  const sourceRoot = resolve(source.root?.(params as never) ?? ".");
   const rate = options.sr ?? (typeof params.sr === "number" ? params.sr : 22050);
 
   const seen = new Set<string>();
@@ -181,5 +184,5 @@ export async function buildManifest(source: SourcePlugin, values: Readonly<Recor
   manifest = applySplit(manifest, strategy, options);
   if (options.write !== false) await writeManifest(outFile, manifest);
   const warnings = [...emptySplitWarnings(manifest, splitRatiosOf(manifest, strategy, options)), ...labelCaseWarnings(manifest.rows)];
-  return { manifest, problems, listed: listed.length, rendered, warnings };
+  return { manifest, problems, listed: listed.length, rendered, warnings, notes };
 }
