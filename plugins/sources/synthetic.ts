@@ -14,6 +14,15 @@
  * starting point in the pattern, a little noise and the output level are drawn from a seed derived
  * from (seed, style, clip index); the level is random so that loudness says nothing of the style.
  *
+ * `difficulty` (0–1, default 0.3) makes the styles harder to tell apart, all by degrees: the tempo
+ * ranges widen towards a shared 90–200 BPM, a son may be in minor and a dance beat in major, each
+ * clip borrows other styles' instruments (bass, piano, congas, bell, palitos, quinto, drum kit,
+ * stabs — never the clave patterns) with probability difficulty/2 each, the clave plays quieter,
+ * hits are dropped (up to 20%) and played off the grid (up to ±25 ms), and white noise is added (up
+ * to 8% of the peak). At 0 every model reaches 100% on these clips; at the default the features and
+ * architectures differ (a 2-D CNN on log-mel ~90%, the LSTM on the 417-dim stack ~70%, by `clave
+ * run`'s 30 clips of 6 s per style). Difficulty 0 renders the clips earlier versions rendered.
+ *
  * Determinism: the audio is rendered with +, −, ×, ÷ and a seeded mulberry32 only (sines and
  * exponentials by series and recurrences, no Math.sin/exp/pow, whose last bits differ between
  * JavaScript engines), so the same seed gives the same samples — and WAV bytes — in Bun, Node and Deno.
@@ -177,6 +186,13 @@ const TEMPO: Record<SyntheticStyle, [number, number]> = {
   rumba_clave: [95, 125],
   dance_beat: [115, 130],
 };
+/** The tempo range every style's range widens to at difficulty 1. */
+const SHARED_TEMPO: [number, number] = [90, 200];
+/** The source's default difficulty: models and features differ on it (none is perfect), `clave run` stays well above chance. */
+export const DEFAULT_DIFFICULTY = 0.3;
+/** Streams of the difficulty's draws, apart from the clip's own (so difficulty 0 renders the clips it always did). */
+const HARD_SPEC = 0x68617264;
+const HARD_RENDER = 0x72656e64;
 
 /** What a clip is, drawn from its seed before any audio: shown in the manifest. */
 export interface ClipSpec {
@@ -187,16 +203,21 @@ export interface ClipSpec {
   /** Pitch class of the key, 0 = C. */
   key: number;
   mode: "major" | "minor";
+  /** 0 (each style its own tempo range, instruments and mode; clean) to 1 (see the module's notes). */
+  difficulty: number;
 }
 
-export function clipSpec(style: SyntheticStyle, index: number, seed: number): ClipSpec {
+export function clipSpec(style: SyntheticStyle, index: number, seed: number, difficulty = 0): ClipSpec {
   const clipSeed = mixSeed(seed, style, index);
   const rand = mulberry32(clipSeed);
-  const [lo, hi] = TEMPO[style];
+  const lo = TEMPO[style][0] + (SHARED_TEMPO[0] - TEMPO[style][0]) * difficulty;
+  const hi = TEMPO[style][1] + (SHARED_TEMPO[1] - TEMPO[style][1]) * difficulty;
   const tempo = Math.round(between(rand, lo, hi));
   const key = Math.floor(rand() * 12);
-  const mode = style === "son_clave" ? "major" : style === "dance_beat" ? "minor" : rand() < 0.5 ? "major" : "minor";
-  return { style, index, seed: clipSeed, tempo, key, mode };
+  let mode: ClipSpec["mode"] = style === "son_clave" ? "major" : style === "dance_beat" ? "minor" : rand() < 0.5 ? "major" : "minor";
+  // The harder, the likelier a son in minor or a dance beat in major.
+  if (difficulty > 0 && mulberry32((clipSeed ^ HARD_SPEC) >>> 0)() < 0.4 * difficulty) mode = mode === "major" ? "minor" : "major";
+  return { style, index, seed: clipSeed, tempo, key, mode, difficulty };
 }
 
 interface Hit {
@@ -204,11 +225,37 @@ interface Hit {
   play: (start: number) => void;
 }
 
-/** Render a clip: `seconds` of mono audio at `sr` Hz, peak-normalised to a random level. */
+/** Instrument layers each style is made of, in the order they are laid out. */
+const LAYERS = {
+  son_clave: ["clave", "bass", "piano", "congas", "bell"],
+  rumba_clave: ["clave", "palitos", "tumbadoras", "quinto"],
+  dance_beat: ["drums", "stabs"],
+} as const satisfies Record<SyntheticStyle, readonly string[]>;
+type LayerName = (typeof LAYERS)[SyntheticStyle][number];
+/** Layers another style may borrow at difficulty > 0: everything but the clave patterns. */
+const BORROWABLE: readonly { style: SyntheticStyle; layer: LayerName }[] = [
+  { style: "son_clave", layer: "bass" },
+  { style: "son_clave", layer: "piano" },
+  { style: "son_clave", layer: "congas" },
+  { style: "son_clave", layer: "bell" },
+  { style: "rumba_clave", layer: "palitos" },
+  { style: "rumba_clave", layer: "quinto" },
+  { style: "dance_beat", layer: "drums" },
+  { style: "dance_beat", layer: "stabs" },
+];
+
+/**
+ * Render a clip: `seconds` of mono audio at `sr` Hz, peak-normalised to a random level. At
+ * difficulty 0 the clip is the style alone with a little hiss; above, by degrees (each clip drawing
+ * its own share): instruments of the other styles layered in (the clave patterns stay each style's
+ * own), a quieter clave, hits dropped and played off the grid (up to ±25 ms), and more white noise.
+ */
 export function renderClip(spec: ClipSpec, seconds: number, sr: number, noise: number): Float32Array {
+  const difficulty = spec.difficulty ?? 0;
   const rand = mulberry32(spec.seed);
   // The same stream clipSpec drew tempo, key and mode from, continued past those draws.
   for (let i = 0; i < 4; i++) rand();
+  const hard = mulberry32((spec.seed ^ HARD_RENDER) >>> 0);
   const kit = drawKit(rand);
   const n = Math.round(seconds * sr);
   const out = new Float64Array(n);
@@ -230,9 +277,9 @@ export function renderClip(spec: ClipSpec, seconds: number, sr: number, noise: n
     addPartial(out, sr, s, hz * 2.3, amp * 0.2, tau * 0.5);
     if (kind === "slap") addNoise(out, sr, s, amp * 0.45, 0.012, rand, true);
   };
-  const bass = (midi: number, beats: number) => (s: number) => {
+  const bass = (midi: number, beats: number, amp = 1) => (s: number) => {
     const hz = midiHz(midi);
-    kit.bassHarmonics.forEach((h, k) => addPartial(out, sr, s, hz * (k + 1), 0.5 * h * vel(), kit.bassTau / (1 + k), 0.006, beats * 4 * stepSeconds));
+    kit.bassHarmonics.forEach((h, k) => addPartial(out, sr, s, hz * (k + 1), 0.5 * amp * h * vel(), kit.bassTau / (1 + k), 0.006, beats * 4 * stepSeconds));
   };
   const chord = (midis: number[], amp: number, tau: number, bright: number, partials: number) => (s: number) => {
     for (const m of midis) {
@@ -245,48 +292,83 @@ export function renderClip(spec: ClipSpec, seconds: number, sr: number, noise: n
     return [base, base + third, base + 7];
   };
 
-  if (spec.style === "son_clave") {
-    for (const s of [0, 6, 12, 20, 24]) at(s, clave(0.5));
-    // Bass tumbao: the "and" of 2 and beat 4, anticipating the next chord.
-    for (const [s, m] of [
-      [6, root + 7],
-      [12, root],
-      [22, root + 7],
-      [28, root + 5],
-    ] as const) at(s, bass(m, 1.5));
-    // Piano montuno: I and V chords, syncopated eighths.
-    for (const s of [0, 4, 6, 10, 14]) at(s, chord(triad(0, 5), 0.12, kit.pianoTau, kit.pianoBright, 6));
-    for (const s of [16, 18, 22, 26, 30]) at(s, chord(triad(7, 4), 0.12, kit.pianoTau, kit.pianoBright, 6));
-    for (const s of [4, 20]) at(s, conga(0.35, kit.congaHz, "slap"));
-    for (const s of [12, 14, 28, 30]) at(s, conga(0.4, kit.congaHz * 0.85, "open"));
-    for (const s of [0, 8, 16, 24]) at(s, conga(0.15, kit.congaHz, "mute"));
-    for (let s = 0; s < 32; s += 4) at(s, (t) => (addPartial(out, sr, t, kit.bellHz, 0.12 * vel(), 0.12), addPartial(out, sr, t, kit.bellHz * 1.5, 0.08, 0.1)));
-  } else if (spec.style === "rumba_clave") {
-    for (const s of [0, 6, 14, 20, 24]) at(s, clave(0.55));
-    // Palitos: eighths on the shell, accents on the clave's side.
-    for (let s = 0; s < 32; s += 2) if (rand() < 0.85) at(s, clave(s % 4 === 0 ? 0.18 : 0.1, kit.claveHz * 0.5));
-    const low = midiHz(48 + spec.key);
-    const mid = midiHz(55 + spec.key);
-    for (const s of [12, 14, 28, 30]) at(s, conga(0.45, low, "open"));
-    for (const s of [8, 24]) at(s, conga(0.35, mid, "slap"));
-    for (const s of [2, 10, 18, 26]) at(s, conga(0.3, mid, "open"));
-    // Quinto: sparse improvised slaps and tones, high.
-    const quinto = midiHz(62 + spec.key);
-    for (let s = 0; s < 32; s++) if (rand() < 0.18) at(s, conga(0.3, quinto, rand() < 0.5 ? "slap" : "open"));
-  } else {
-    // One voice per step at most: a linear pattern.
-    const bars = ["K.H.S.HK.KH.S.H.", "K.H.S.H.K.HKS.HH"];
-    [...bars.join("")].forEach((v, s) => {
-      if (v === "K") {
-        at(s, (t) => addSweep(out, sr, t, kit.kickHz * 3, kit.kickHz, 0.03, 0.8 * vel(), 0.16));
-        at(s, bass(root + (s >= 16 && s % 8 === 0 ? 12 : 0), 1));
-      } else if (v === "S") {
-        at(s, (t) => (addNoise(out, sr, t, 0.35 * vel(), 0.09, rand, true), addSweep(out, sr, t, kit.snareTone * 1.3, kit.snareTone, 0.01, 0.3, 0.07)));
-      } else if (v === "H" || (v === "." && rand() < 0.15)) {
-        at(s, (t) => addNoise(out, sr, t, (v === "H" ? 0.18 : 0.08) * vel(), kit.hatTau, rand, true));
-      }
-    });
-    for (const s of [2, 6, 10, 14, 18, 22, 26, 30]) at(s, chord(triad(s < 16 ? 0 : 8, 4), 0.07, 0.12, kit.stabBright, 8));
+  // Each layer lays its hits out at amplitude factor `a` (1: the style's own).
+  const layers: Record<SyntheticStyle, Partial<Record<LayerName, (a: number) => void>>> = {
+    son_clave: {
+      clave: (a) => {
+        for (const s of [0, 6, 12, 20, 24]) at(s, clave(0.5 * a));
+      },
+      // Bass tumbao: the "and" of 2 and beat 4, anticipating the next chord.
+      bass: (a) => {
+        for (const [s, m] of [
+          [6, root + 7],
+          [12, root],
+          [22, root + 7],
+          [28, root + 5],
+        ] as const) at(s, bass(m, 1.5, a));
+      },
+      // Piano montuno: I and V chords, syncopated eighths.
+      piano: (a) => {
+        for (const s of [0, 4, 6, 10, 14]) at(s, chord(triad(0, 5), 0.12 * a, kit.pianoTau, kit.pianoBright, 6));
+        for (const s of [16, 18, 22, 26, 30]) at(s, chord(triad(7, 4), 0.12 * a, kit.pianoTau, kit.pianoBright, 6));
+      },
+      congas: (a) => {
+        for (const s of [4, 20]) at(s, conga(0.35 * a, kit.congaHz, "slap"));
+        for (const s of [12, 14, 28, 30]) at(s, conga(0.4 * a, kit.congaHz * 0.85, "open"));
+        for (const s of [0, 8, 16, 24]) at(s, conga(0.15 * a, kit.congaHz, "mute"));
+      },
+      bell: (a) => {
+        for (let s = 0; s < 32; s += 4) at(s, (t) => (addPartial(out, sr, t, kit.bellHz, 0.12 * a * vel(), 0.12), addPartial(out, sr, t, kit.bellHz * 1.5, 0.08 * a, 0.1)));
+      },
+    },
+    rumba_clave: {
+      clave: (a) => {
+        for (const s of [0, 6, 14, 20, 24]) at(s, clave(0.55 * a));
+      },
+      // Palitos: eighths on the shell, accents on the clave's side.
+      palitos: (a) => {
+        for (let s = 0; s < 32; s += 2) if (rand() < 0.85) at(s, clave((s % 4 === 0 ? 0.18 : 0.1) * a, kit.claveHz * 0.5));
+      },
+      tumbadoras: (a) => {
+        const low = midiHz(48 + spec.key);
+        const mid = midiHz(55 + spec.key);
+        for (const s of [12, 14, 28, 30]) at(s, conga(0.45 * a, low, "open"));
+        for (const s of [8, 24]) at(s, conga(0.35 * a, mid, "slap"));
+        for (const s of [2, 10, 18, 26]) at(s, conga(0.3 * a, mid, "open"));
+      },
+      // Quinto: sparse improvised slaps and tones, high.
+      quinto: (a) => {
+        const quinto = midiHz(62 + spec.key);
+        for (let s = 0; s < 32; s++) if (rand() < 0.18) at(s, conga(0.3 * a, quinto, rand() < 0.5 ? "slap" : "open"));
+      },
+    },
+    dance_beat: {
+      // One voice per step at most: a linear pattern.
+      drums: (a) => {
+        const bars = ["K.H.S.HK.KH.S.H.", "K.H.S.H.K.HKS.HH"];
+        [...bars.join("")].forEach((v, s) => {
+          if (v === "K") {
+            at(s, (t) => addSweep(out, sr, t, kit.kickHz * 3, kit.kickHz, 0.03, 0.8 * a * vel(), 0.16));
+            at(s, bass(root + (s >= 16 && s % 8 === 0 ? 12 : 0), 1, a));
+          } else if (v === "S") {
+            at(s, (t) => (addNoise(out, sr, t, 0.35 * a * vel(), 0.09, rand, true), addSweep(out, sr, t, kit.snareTone * 1.3, kit.snareTone, 0.01, 0.3 * a, 0.07)));
+          } else if (v === "H" || (v === "." && rand() < 0.15)) {
+            at(s, (t) => addNoise(out, sr, t, (v === "H" ? 0.18 : 0.08) * a * vel(), kit.hatTau, rand, true));
+          }
+        });
+      },
+      stabs: (a) => {
+        for (const s of [2, 6, 10, 14, 18, 22, 26, 30]) at(s, chord(triad(s < 16 ? 0 : 8, 4), 0.07 * a, 0.12, kit.stabBright, 8));
+      },
+    },
+  };
+  // The clave quieter by up to 60%: the pattern is still there, less in front.
+  for (const name of LAYERS[spec.style]) layers[spec.style][name as LayerName]!(name === "clave" && difficulty > 0 ? 1 - 0.6 * difficulty * hard() : 1);
+  if (difficulty > 0) {
+    for (const borrowed of BORROWABLE) {
+      if (borrowed.style === spec.style || hard() >= 0.5 * difficulty) continue;
+      layers[borrowed.style][borrowed.layer]!(between(hard, 0.5, 1));
+    }
   }
 
   // Lay the two-bar pattern end to end from a random step, with timing jitter.
@@ -297,17 +379,22 @@ export function renderClip(spec: ClipSpec, seconds: number, sr: number, noise: n
     const cycleStart = (cycle * patternSteps - offset) * stepSeconds;
     if (cycleStart >= seconds) break;
     for (const hit of hits) {
-      const t = cycleStart + hit.step * stepSeconds + (rand() - 0.5) * 0.008;
+      let t = cycleStart + hit.step * stepSeconds + (rand() - 0.5) * 0.008;
+      if (difficulty > 0) {
+        if (hard() < 0.2 * difficulty) continue;
+        t += (hard() - 0.5) * 0.05 * difficulty;
+      }
       if (t >= seconds || t < -1) continue;
       hit.play(Math.round(t * sr));
     }
   }
 
-  // Random level (peak 0.25–0.9) plus a little white noise.
+  // Random level (peak 0.25–0.9) plus white noise: a little, and more the harder.
   let peak = 0;
   for (let i = 0; i < n; i++) peak = Math.max(peak, Math.abs(out[i]));
   const level = between(rand, 0.25, 0.9) / (peak || 1);
-  const hiss = noise * between(rand, 0.5, 1.5);
+  let hiss = noise * between(rand, 0.5, 1.5);
+  if (difficulty > 0) hiss += 0.08 * difficulty * level * peak * between(hard, 0.5, 1.5);
   const y = new Float32Array(n);
   for (let i = 0; i < n; i++) y[i] = out[i] * level + hiss * (2 * rand() - 1);
   return y;
@@ -331,6 +418,12 @@ const source = defineSource({
     sr: z.number().int().positive().default(22050).describe("sampling rate of the rendered audio (Hz)"),
     styles: z.array(z.enum(SYNTHETIC_STYLES)).min(1).default([...SYNTHETIC_STYLES]).describe("styles (labels) to render"),
     noise: z.number().min(0).max(1).default(0.004).describe("amplitude of the added white noise"),
+    difficulty: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(DEFAULT_DIFFICULTY)
+      .describe("0: each style its own tempo, instruments and mode, clean; up to 1: overlapping tempi, shared instruments, jitter, noise"),
   }),
   list(given) {
     // Called directly (not through buildManifest), params may lack their defaults.
@@ -338,14 +431,14 @@ const source = defineSource({
     const tracks: Track[] = [];
     for (const style of p.styles) {
       for (let i = 0; i < p.per_class; i++) {
-        const spec = clipSpec(style, i, p.seed);
+        const spec = clipSpec(style, i, p.seed, p.difficulty);
         const key = `${NOTE_NAMES[spec.key]} ${spec.mode}`;
         tracks.push({
           id: `synthetic/${style}/${String(i).padStart(4, "0")}`,
           label: style,
           title: `${style.replace("_", " ")} ${String(i).padStart(4, "0")}, ${spec.tempo} BPM, ${key} (synthetic)`,
           duration_s: p.seconds,
-          extra: { tempo_bpm: spec.tempo, key, clip_seed: spec.seed },
+          extra: { tempo_bpm: spec.tempo, key, clip_seed: spec.seed, difficulty: p.difficulty },
         });
       }
     }
@@ -354,7 +447,7 @@ const source = defineSource({
   open(track, given, { sr }): Promise<Signal> {
     const p = resolveParams(source, given);
     const { style, index } = parseId(track);
-    return Promise.resolve({ y: renderClip(clipSpec(style, index, p.seed), p.seconds, sr, p.noise), sr });
+    return Promise.resolve({ y: renderClip(clipSpec(style, index, p.seed, p.difficulty), p.seconds, sr, p.noise), sr });
   },
 });
 

@@ -1,6 +1,7 @@
 /**
  * The synthetic source: the same seed gives the same audio bytes (twice in one run, and in Deno's
- * V8 as in Bun's JavaScriptCore); another seed gives other audio; the styles differ in rhythm.
+ * V8 as in Bun's JavaScriptCore); another seed gives other audio; the styles differ in rhythm;
+ * difficulty blurs what else tells them apart.
  */
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
@@ -10,7 +11,7 @@ import { buildManifest } from "../../core/dataset/build.ts";
 import { hashBytes } from "../../core/dataset/hash.ts";
 import { encodeWav16 } from "../../core/dataset/wav.ts";
 import { resolveParams } from "../../core/params.ts";
-import synthetic, { clipSpec, detExp, detSin, renderClip, SYNTHETIC_STYLES } from "../../plugins/sources/synthetic.ts";
+import synthetic, { clipSpec, DEFAULT_DIFFICULTY, detExp, detSin, renderClip, SYNTHETIC_STYLES } from "../../plugins/sources/synthetic.ts";
 import { ROOT, tempDir } from "../helpers.ts";
 
 // Real ffmpeg runs and whole builds: slower than a unit test on a loaded 2-core machine.
@@ -58,8 +59,8 @@ describe("synthetic source", () => {
     const deno = spawnSync(join(ROOT, "node_modules", ".bin", "deno"), ["run", "-A", "test/dataset/render-synthetic.ts"], { cwd: ROOT, encoding: "utf8", timeout: 120_000 });
     expect(deno.stderr).toBe("");
     expect(deno.status).toBe(0);
-    const here = SYNTHETIC_STYLES.map((s) => hashBytes(encodeWav16(renderClip(clipSpec(s, 2, 5), 1.5, 22050, 0.004), 22050)));
-    expect(JSON.parse(deno.stdout.trim().split("\n").pop()!)).toEqual(here);
+    const here = (difficulty: number) => SYNTHETIC_STYLES.map((s) => hashBytes(encodeWav16(renderClip(clipSpec(s, 2, 5, difficulty), 1.5, 22050, 0.004), 22050)));
+    expect(JSON.parse(deno.stdout.trim().split("\n").pop()!)).toEqual([...here(0), ...here(DEFAULT_DIFFICULTY)]);
   }, SLOW);
 
   test("deterministic sin and exp agree with Math's to 1e-9", () => {
@@ -82,6 +83,46 @@ describe("synthetic source", () => {
   test("params are validated: styles, per_class, seconds", () => {
     expect(() => resolveParams(synthetic, { styles: ["polka"] })).toThrow("styles");
     expect(() => resolveParams(synthetic, { per_class: 0 })).toThrow("per_class");
-    expect(resolveParams(synthetic, {})).toMatchObject({ per_class: 20, seconds: 5, seed: 0, sr: 22050 });
+    expect(resolveParams(synthetic, {})).toMatchObject({ per_class: 20, seconds: 5, seed: 0, sr: 22050, difficulty: DEFAULT_DIFFICULTY });
+    expect(DEFAULT_DIFFICULTY).toBeGreaterThan(0);
+    expect(() => resolveParams(synthetic, { difficulty: 1.5 })).toThrow("difficulty");
+  }, SLOW);
+
+  test("difficulty 0 renders the clips of the styles alone; above, each clip other audio from the same seed", () => {
+    const sr = 22050;
+    for (const style of SYNTHETIC_STYLES) {
+      const easy = renderClip(clipSpec(style, 3, 1, 0), 1, sr, 0.004);
+      const hard = renderClip(clipSpec(style, 3, 1, DEFAULT_DIFFICULTY), 1, sr, 0.004);
+      expect(Array.from(renderClip(clipSpec(style, 3, 1), 1, sr, 0.004))).toEqual(Array.from(easy));
+      expect(Array.from(renderClip(clipSpec(style, 3, 1, DEFAULT_DIFFICULTY), 1, sr, 0.004))).toEqual(Array.from(hard));
+      expect(Array.from(hard)).not.toEqual(Array.from(easy));
+      expect(hard.length).toBe(easy.length);
+    }
+  }, SLOW);
+
+  test("tempo gives the son away at difficulty 0, not at the default: the styles' tempo ranges overlap", () => {
+    const tempi = (difficulty: number) =>
+      Object.fromEntries(SYNTHETIC_STYLES.map((s) => [s, Array.from({ length: 60 }, (_, i) => clipSpec(s, i, 0, difficulty).tempo)])) as Record<string, number[]>;
+    // The best tempo threshold between son and the rest, as an accuracy.
+    const separable = (t: Record<string, number[]>) => {
+      const son = t.son_clave;
+      const rest = [...t.rumba_clave, ...t.dance_beat];
+      let best = 0;
+      for (let cut = 80; cut <= 210; cut++) {
+        const right = son.filter((v) => v >= cut).length + rest.filter((v) => v < cut).length;
+        best = Math.max(best, right / (son.length + rest.length));
+      }
+      return best;
+    };
+    expect(separable(tempi(0))).toBe(1);
+    const blurred = tempi(DEFAULT_DIFFICULTY);
+    expect(separable(blurred)).toBeLessThan(1);
+    expect(Math.min(...blurred.son_clave)).toBeLessThan(Math.max(...blurred.rumba_clave));
+    expect(Math.min(...blurred.son_clave)).toBeLessThan(Math.max(...blurred.dance_beat));
+    // The modes too: sons in minor, dance beats in major, at the default only.
+    const modes = (difficulty: number, style: (typeof SYNTHETIC_STYLES)[number]) => new Set(Array.from({ length: 60 }, (_, i) => clipSpec(style, i, 0, difficulty).mode));
+    expect([...modes(0, "son_clave")]).toEqual(["major"]);
+    expect(modes(DEFAULT_DIFFICULTY, "son_clave").size).toBe(2);
+    expect(modes(DEFAULT_DIFFICULTY, "dance_beat").size).toBe(2);
   }, SLOW);
 });
