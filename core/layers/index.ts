@@ -95,9 +95,12 @@ export function claveLayers(tf: Tf): ClaveLayers {
     adapt(data: Float32Array): void {
       const shape = this.mean!.shape as number[];
       const { mean, std, frames } = featureStatistics(data, shape.reduce((a, b) => a * b, 1), this.ignoreValue);
-      this.mean!.write(tf.tensor(mean, shape));
-      this.std!.write(tf.tensor(std, shape));
-      this.count!.write(tf.tensor1d([frames]));
+      // A variable takes the values' data; the tensors that brought them go.
+      tf.tidy(() => {
+        this.mean!.write(tf.tensor(mean, shape));
+        this.std!.write(tf.tensor(std, shape));
+        this.count!.write(tf.tensor1d([frames]));
+      });
     }
     statistics(): { mean: Float32Array; std: Float32Array } {
       return { mean: this.mean!.read().dataSync() as Float32Array, std: this.std!.read().dataSync() as Float32Array };

@@ -1,0 +1,119 @@
+/**
+ * Training streams its batches: the tensors alive during a fit do not grow with the dataset (no
+ * whole-set tensor, no whole-set prediction), nothing is left behind; the lean backward pass gives
+ * tfjs's gradients with less memory; prediction in batches gives what one call gives.
+ */
+import { describe, expect, test } from "bun:test";
+import {
+  batchRanges,
+  builtinPlugins,
+  gatherRows,
+  installLeanBackward,
+  loadTf,
+  ndarray,
+  oneHotRows,
+  predictInBatches,
+  resolveParams,
+  shuffledIndices,
+  mulberry32,
+  uninstallLeanBackward,
+  type ModelPlugin,
+  type TfModel,
+} from "../../index.ts";
+import { sequences } from "../models/synthetic.ts";
+
+const model = (name: string) => builtinPlugins.find((p) => p.kind === "model" && p.name === name) as ModelPlugin<never, TfModel>;
+
+describe("batches from typed arrays", () => {
+  test("ranges, seeded orders, rows and one-hot targets", () => {
+    expect(batchRanges(10, 4)).toEqual([
+      [0, 4],
+      [4, 8],
+      [8, 10],
+    ]);
+    expect(() => batchRanges(10, 0)).toThrow("batch size 0");
+    const a = shuffledIndices(50, mulberry32(3));
+    expect(Array.from(a).sort((p, q) => p - q)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(Array.from(shuffledIndices(50, mulberry32(3)))).toEqual(Array.from(a));
+    expect(Array.from(shuffledIndices(50, mulberry32(4)))).not.toEqual(Array.from(a));
+
+    const x = ndarray(Float32Array.from({ length: 5 * 6 }, (_, i) => i), [5, 2, 3]);
+    const buffer = new Float32Array(4 * 6).fill(-1);
+    expect(Array.from(gatherRows(x, [4, 1], buffer))).toEqual([24, 25, 26, 27, 28, 29, 6, 7, 8, 9, 10, 11]);
+    expect(Array.from(oneHotRows(Int32Array.from([2, 0, 1, 2, 0]), [3, 1], 3, new Float32Array(12)))).toEqual([0, 0, 1, 1, 0, 0]);
+    expect(() => oneHotRows(Int32Array.from([5]), [0], 3, new Float32Array(3))).toThrow("label 5 of example 0");
+  });
+
+  test("prediction batch by batch equals one call on the whole set", async () => {
+    const tf = await loadTf();
+    const plugin = model("crnn");
+    const m = await plugin.build({ inputShape: [20, 8], nClasses: 3, seed: 1 }, resolveParams(plugin, { filters: [4], rnn_units: 8 }));
+    const data = sequences(23, 20, 8, 3, 5);
+    const whole = m.network.predict(tf.tensor(data.x.data, [...data.x.shape])) as import("@tensorflow/tfjs").Tensor;
+    const [batched] = await predictInBatches(tf, m.network, data.x, 5);
+    expect(batched.shape).toEqual([23, 3]);
+    Array.from(whole.dataSync()).forEach((v, i) => expect(batched.data[i]).toBeCloseTo(v, 6));
+    whole.dispose();
+  });
+});
+
+describe("memory while training", () => {
+  test("the tensors alive during a fit do not grow with the dataset, and none are left after it", async () => {
+    const tf = await loadTf();
+    const plugin = model("cnn2d");
+    // Examples of 8 KB, batches of 4: the sets are much larger than a batch's activations.
+    const params = resolveParams(plugin, { filters: [2], batch_size: 4, epochs: 2, early_stopping: 0 });
+    const peak = async (n: number) => {
+      const m = await plugin.build({ inputShape: [64, 32], nClasses: 3, seed: 1 }, params);
+      const train = sequences(n, 64, 32, 3, 1);
+      const validation = sequences(n / 2, 64, 32, 3, 2);
+      const before = tf.memory().numTensors;
+      const profile = await tf.profile(async () => {
+        await plugin.fit(m, train, { seed: 1, validation, progress: false });
+        await plugin.predict(m, validation.x);
+        return [] as never;
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      m.network.dispose();
+      return { peak: profile.peakBytes, setBytes: train.x.data.byteLength + validation.x.data.byteLength };
+    };
+    const one = await peak(24);
+    const four = await peak(96);
+    // (peakBytes counts every live tensor, these and any made before.) Holding either set as a
+    // tensor, or predicting it at once, would add at least 600 KB to the peak at 4x.
+    expect(four.setBytes - one.setBytes).toBeGreaterThan(600_000);
+    expect(four.peak - one.peak).toBeLessThan(0.05 * (four.setBytes - one.setBytes));
+  }, 120_000);
+
+  test("the lean backward pass gives tfjs's gradients through conv, batch norm, pooling and dense layers, with a lower peak", async () => {
+    const tf = await loadTf();
+    const plugin = model("cnn2d");
+    const m = await plugin.build({ inputShape: [24, 16], nClasses: 3, seed: 2 }, resolveParams(plugin, { filters: [6, 8], dropout: 0, pooling: "max", dense_units: 5 }));
+    const data = sequences(16, 24, 16, 3, 3);
+    const x = tf.tensor(data.x.data, [...data.x.shape]);
+    const y = tf.oneHot(tf.tensor1d(data.y, "int32"), 3).toFloat();
+    const variables = m.network.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs").Variable);
+    const loss = () => tf.losses.softmaxCrossEntropy(y, m.network.apply(x, { training: true }) as import("@tensorflow/tfjs").Tensor) as import("@tensorflow/tfjs").Scalar;
+    const gradients = async () => {
+      let grads: number[][] = [];
+      const profile = await tf.profile(() => {
+        const { value, grads: g } = tf.variableGrads(loss, variables);
+        grads = variables.map((v) => Array.from(g[v.name].dataSync()));
+        tf.dispose([value, ...Object.values(g)]);
+        return [] as never;
+      });
+      return { grads, peak: profile.peakBytes };
+    };
+    uninstallLeanBackward(tf);
+    const stock = await gradients();
+    installLeanBackward(tf);
+    const lean = await gradients();
+    expect(lean.grads.length).toBe(stock.grads.length);
+    lean.grads.forEach((g, i) => {
+      const scale = Math.max(1e-6, ...stock.grads[i].map(Math.abs));
+      g.forEach((v, j) => expect(Math.abs(v - stock.grads[i][j]) / scale).toBeLessThan(1e-4));
+    });
+    expect(lean.peak).toBeLessThan(0.8 * stock.peak);
+    tf.dispose([x, y]);
+  }, 60_000);
+});
