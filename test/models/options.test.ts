@@ -15,7 +15,7 @@ const dir = tempDir("clave-model-options-");
 
 /** Trainable parameters of a network (what torch's `parameters()` counts). */
 function trainable(m: TfModel): number {
-  return m.network.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * (b ?? 1), 1), 0);
+  return m.network.trainableWeights.reduce((n, w) => n + (w.shape as number[]).reduce((a, b) => a * b, 1), 0);
 }
 
 /** Layers as `class name output-shape`, the standardisation and input left out. */
