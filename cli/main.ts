@@ -15,6 +15,7 @@ import { registerFeatures } from "./features.ts";
 import { registerPlot } from "./plot.ts";
 import { registerPlugins } from "./plugins.ts";
 import { registerRun } from "./run.ts";
+import { registerSpotify } from "./spotify.ts";
 import { printable } from "./table.ts";
 import { registerTrain } from "./train.ts";
 
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerCv(program);
   registerRun(program);
   registerPlot(program);
+  registerSpotify(program);
   return program;
 }
 
