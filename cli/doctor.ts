@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { backendInfo, type BackendInfo } from "../core/backend.ts";
+import { findDeno, isOutdated, JS_RUNTIME_VERSION, YTDLP_UPDATE } from "../core/playlist/ytdlp.ts";
 import { formatTable } from "./table.ts";
 
 export interface ToolCheck {
@@ -16,6 +17,8 @@ export interface ToolCheck {
   readonly detail: string;
   /** How to install it when it is missing. */
   readonly install?: string;
+  /** Present but too old for part of its job: what is missing and how to update it. */
+  readonly update?: string;
   readonly neededFor: string;
 }
 
@@ -53,7 +56,9 @@ function tslabBinary(cwd: string): string | undefined {
 
 export function checkTools(cwd = process.cwd()): ToolCheck[] {
   const ffmpeg = firstLine("ffmpeg", ["-hide_banner", "-version"]);
-  const ytdlp = firstLine("yt-dlp", ["--version"]);
+  const ytdlpBinary = process.env.CLAVE_YTDLP || "yt-dlp";
+  const ytdlp = firstLine(ytdlpBinary, ["--version"]);
+  const deno = findDeno(cwd);
   const jupyter = firstLine("jupyter", ["nbconvert", "--version"]);
   const tslab = tslabBinary(cwd);
   const kernels = firstLine("jupyter", ["kernelspec", "list"]) !== undefined
@@ -71,9 +76,12 @@ export function checkTools(cwd = process.cwd()): ToolCheck[] {
     {
       name: "yt-dlp",
       ok: ytdlp !== undefined,
-      detail: ytdlp ? `yt-dlp ${ytdlp}` : "not found",
-      install: "apt-get install yt-dlp",
-      neededFor: "downloading the audio of Spotify playlists",
+      detail: ytdlp
+        ? `yt-dlp ${ytdlp}${isOutdated(ytdlp) ? ` (older than ${JS_RUNTIME_VERSION}: YouTube needs a newer one, with a JavaScript runtime)` : `; JavaScript runtime for YouTube: ${deno ? `deno at ${deno}` : "no deno found (CLAVE_DENO=<path>)"}`}`
+        : "not found",
+      install: `apt-get install yt-dlp, or ${YTDLP_UPDATE}`,
+      ...(ytdlp && isOutdated(ytdlp) ? { update: YTDLP_UPDATE } : {}),
+      neededFor: "downloading the audio of playlists (spotify and tracklist sources)",
     },
     {
       name: "jupyter",
@@ -111,7 +119,8 @@ export function registerDoctor(program: Command): void {
       "after",
       `
 The backend is chosen as tfjs-node-gpu, then tfjs-node, then wasm; CLAVE_BACKEND=node-gpu|node|wasm|cpu
-forces one. Each missing tool is listed with the command that installs it.`,
+forces one. Each missing tool is listed with the command that installs it, each outdated one with how
+to update it (yt-dlp from ${JS_RUNTIME_VERSION} on needs deno for YouTube; clave passes --js-runtimes).`,
     )
     .action(async (options: { json?: boolean }) => {
       const report = await doctor();
@@ -131,7 +140,13 @@ forces one. Each missing tool is listed with the command that installs it.`,
         process.stdout.write("\n");
         process.stdout.write(
           `${formatTable(
-            report.tools.map((t) => ({ tool: t.name, status: t.ok ? "ok" : "missing", detail: t.detail, "for": t.neededFor, install: t.ok ? "" : t.install })),
+            report.tools.map((t) => ({
+              tool: t.name,
+              status: t.ok ? (t.update ? "outdated" : "ok") : "missing",
+              detail: t.detail,
+              "for": t.neededFor,
+              install: t.ok ? (t.update ?? "") : t.install,
+            })),
           )}\n`,
         );
       }
