@@ -15,6 +15,7 @@ import { registerFeatures } from "./features.ts";
 import { registerPlot } from "./plot.ts";
 import { registerPlugins } from "./plugins.ts";
 import { registerRun } from "./run.ts";
+import { registerSweep } from "./sweep.ts";
 import { registerSpotify } from "./spotify.ts";
 import { printable } from "./table.ts";
 import { registerTrain } from "./train.ts";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerFeatures(program);
   registerTrain(program);
   registerCv(program);
+  registerSweep(program);
   registerRun(program);
   registerPlot(program);
   registerSpotify(program);

@@ -24,3 +24,4 @@ export * from "./ml/index.ts";
 export * from "./plot.ts";
 export * from "./analysis/index.ts";
 export * from "./report/index.ts";
+export * from "./sweep/index.ts";
