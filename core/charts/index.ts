@@ -15,3 +15,8 @@ export { classBalanceChart, type ClassBalanceOptions, type LabelledRow } from ".
 export { classScoresChart, type ClassScoreName, type ClassScoresOptions } from "./class-scores.ts";
 export { featureDistributionsChart, boxStats, type BoxStats, type DistributionsOptions } from "./distributions.ts";
 export { correlationChart, pearsonCorrelation, type CorrelationOptions } from "./correlation.ts";
+export { heatmapChart, type HeatmapOptions } from "./heatmap.ts";
+export { errorBarsChart, type ErrorBarItem, type ErrorBarsOptions } from "./error-bars.ts";
+export { embeddingChart, type EmbeddingOptions as EmbeddingChartOptions } from "./embedding.ts";
+export { rankingChart, type RankedItem, type RankingOptions } from "./ranking.ts";
+export { explainedVarianceChart } from "./variance.ts";
