@@ -19,6 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
+import { ARCHS, CLASSES, type Arch } from "./architectures.ts";
 
 process.env.CLAVE_BACKEND = "wasm";
 const { loadTf, backendInfo } = await import("../core/backend.ts");
@@ -29,34 +30,6 @@ const { ndarray } = await import("../core/ndarray.ts");
 const { mulberry32 } = await import("../core/random.ts");
 type ModelPlugin = import("../core/plugin.ts").ModelPlugin;
 
-interface Arch {
-  /** Row name. */
-  name: string;
-  /** Model plugin (default: `name`). */
-  plugin?: string;
-  params?: Record<string, unknown>;
-  /** One example's shape. */
-  input: number[];
-  /** Whether the network has convolutions (stock wasm cannot train those). */
-  conv?: boolean;
-  /** Small networks: 10x the batches per epoch, so per-epoch costs do not dominate. */
-  small?: boolean;
-}
-
-const ARCHS: Arch[] = [
-  { name: "lstm", input: [130, 417] },
-  { name: "bilstm_attention", input: [130, 417] },
-  { name: "bilstm_attention_bn", input: [130, 417] },
-  { name: "crnn", input: [130, 128], conv: true },
-  { name: "crnn_1d_lstm", plugin: "crnn", params: { conv: "1d", rnn: "lstm" }, input: [130, 128], conv: true },
-  { name: "cnn_token_attention", input: [130, 128], conv: true },
-  { name: "cnn2d", input: [130, 128], conv: true },
-  { name: "dense2", input: [417], small: true },
-  { name: "mlp", input: [417], small: true },
-  { name: "autoencoder", input: [417], small: true },
-  { name: "softmax_autoencoder", input: [417], small: true },
-];
-const CLASSES = 10;
 
 const args = process.argv.slice(2);
 const option = (flag: string, fallback: number): number => {

@@ -1,9 +1,11 @@
-"""PyTorch twins of bench/train.ts's architectures: training samples/s on one CPU thread (process CPU time).
+"""PyTorch twins of bench/train.ts's architectures: training samples/s on one CPU thread (process CPU time),
+or the peak memory of a training run (bench/train-memory.ts).
 
 Run by bench/train.ts with Debian's /usr/bin/python3 (torch, numpy) and
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; prints one JSON line per architecture.
 Usage: python3 bench/train_torch.py SPEC_JSON  (a list of {name, plugin, params, input, batch, classes,
-warmup, steps}). Each model is the same layer stack as the clave plugin's defaults, same sizes
+warmup, steps}); python3 bench/train_torch.py --memory SPEC_JSON (one {name, plugin, params, input, batch,
+classes, examples, validation, epochs}: the peak RSS of training on an in-memory set, bench/train-memory.ts). Each model is the same layer stack as the clave plugin's defaults, same sizes
 (convolutions channels-first here), so the work per sample is the same; the per-feature
 standardisation layer of the tfjs models (an elementwise affine map) has no twin.
 """
@@ -124,21 +126,40 @@ class CnnTokenAttention(nn.Module):
 
 
 class Cnn2d(nn.Module):
-    """plugins/models/cnn2d.ts: conv 32, 64 (3x3 ReLU) each with max-pool 2 stride 2 "same" and dropout 0.3,
-    flatten, dense 128 ReLU, dropout 0.3, softmax."""
+    """plugins/models/cnn2d.ts, default: the course CNN, 4 x [conv 3x3 without bias -> batch norm -> ReLU ->
+    max-pool 2] with 32-64-128-128 channels, global average pooling, dropout 0.3, linear.
+    With params filters=[32, 64], batch_norm=false, pooling=flatten, block_dropout=0.3, dense_units=128 the
+    plain layout: conv 3x3 + ReLU, max-pool 2 "same", dropout 0.3 per block, flatten, dense 128 ReLU, dropout 0.3."""
 
-    def __init__(self, shape, classes):
+    def __init__(self, shape, classes, params):
         super().__init__()
         t, f = shape
-        self.cnn = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), same_pool(2), nn.Dropout(0.3),
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), same_pool(2), nn.Dropout(0.3),
-        )
-        size = 64 * (((t + 1) // 2 + 1) // 2) * (((f + 1) // 2 + 1) // 2)
-        self.head = nn.Sequential(nn.Linear(size, 128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, classes))
+        filters = params.get("filters", [32, 64, 128, 128])
+        bn = params.get("batch_norm", True)
+        pooling = params.get("pooling", "average")
+        block_dropout = params.get("block_dropout", 0)
+        dense = params.get("dense_units", 0)
+        layers, channels = [], 1
+        for c in filters:
+            layers += [nn.Conv2d(channels, c, 3, padding=1, bias=not bn)] + ([nn.BatchNorm2d(c)] if bn else []) + [nn.ReLU(), same_pool(2)]
+            if block_dropout > 0:
+                layers.append(nn.Dropout(block_dropout))
+            channels, t, f = c, (t + 1) // 2, (f + 1) // 2
+        self.cnn = nn.Sequential(*layers)
+        self.pooling = pooling
+        size = channels if pooling != "flatten" else channels * t * f
+        head = [nn.Linear(size, dense), nn.ReLU()] if dense > 0 else []
+        self.head = nn.Sequential(*head, nn.Dropout(params.get("dropout", 0.3)), nn.Linear(dense or size, classes))
 
     def forward(self, x):
-        return self.head(self.cnn(x.unsqueeze(1)).permute(0, 2, 3, 1).flatten(1))
+        h = self.cnn(x.unsqueeze(1))
+        if self.pooling == "average":
+            h = h.mean(dim=(2, 3))
+        elif self.pooling == "max":
+            h = h.amax(dim=(2, 3))
+        else:
+            h = h.permute(0, 2, 3, 1).flatten(1)
+        return self.head(h)
 
 
 class Mlp(nn.Module):
@@ -188,7 +209,7 @@ def build(name, shape, classes, params):
     if name == "cnn_token_attention":
         return CnnTokenAttention(shape, classes)
     if name == "cnn2d":
-        return Cnn2d(shape, classes)
+        return Cnn2d(shape, classes, params)
     if name == "mlp":
         return Mlp(shape, classes)
     if name == "dense2":
@@ -200,8 +221,21 @@ def build(name, shape, classes, params):
     raise SystemExit(f"train_torch.py: unknown architecture {name}")
 
 
-def main():
-    specs = json.loads(sys.argv[1])
+def loss_of(model, x, y):
+    out = model(x)
+    if isinstance(out, tuple):
+        recon, logits = out
+        loss = nn.functional.mse_loss(recon, x)
+        if logits is not None:
+            loss = 0.9 * loss + 0.1 * nn.functional.cross_entropy(logits, y)
+    else:
+        loss = nn.functional.cross_entropy(out, y)
+    if hasattr(model, "penalty"):
+        loss = loss + model.penalty()
+    return loss
+
+
+def speed(specs):
     torch.manual_seed(0)
     for spec in specs:
         name, shape, batch, classes = spec["plugin"], spec["input"], spec["batch"], spec["classes"]
@@ -213,17 +247,7 @@ def main():
 
         def step():
             opt.zero_grad()
-            out = model(x)
-            if isinstance(out, tuple):
-                recon, logits = out
-                loss = nn.functional.mse_loss(recon, x)
-                if logits is not None:
-                    loss = 0.9 * loss + 0.1 * nn.functional.cross_entropy(logits, y)
-            else:
-                loss = nn.functional.cross_entropy(out, y)
-            if hasattr(model, "penalty"):
-                loss = loss + model.penalty()
-            loss.backward()
+            loss_of(model, x, y).backward()
             opt.step()
 
         for _ in range(spec["warmup"]):
@@ -236,6 +260,47 @@ def main():
         params = sum(p.numel() for p in model.parameters())
         times.sort()
         print(json.dumps({"name": spec["name"], "min_ms": 1000 * times[0], "median_ms": 1000 * times[len(times) // 2], "params": params}), flush=True)
+
+
+def memory(spec):
+    """Peak RSS of training the twin on an in-memory set of `examples` (and `validation`) examples for
+    `epochs` epochs, batches of `batch` in a new order each epoch, the validation set evaluated in
+    batches after each epoch (no_grad): what bench/train-memory.ts runs for clave."""
+    import resource
+
+    def peak_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    torch.manual_seed(0)
+    name, shape, batch, classes = spec["plugin"], spec["input"], spec["batch"], spec["classes"]
+    model = build(name, shape, classes, spec.get("params", {}))
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    base = peak_mb()
+    n, nv = spec["examples"], spec["validation"]
+    x, y = torch.randn(n, *shape), torch.randint(0, classes, (n,))
+    vx, vy = torch.randn(nv, *shape), torch.randint(0, classes, (nv,))
+    start = time.process_time()
+    for _ in range(spec["epochs"]):
+        model.train()
+        order = torch.randperm(n)
+        for i in range(0, n, batch):
+            rows = order[i : i + batch]
+            opt.zero_grad()
+            loss_of(model, x[rows], y[rows]).backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            for i in range(0, nv, batch):
+                loss_of(model, vx[i : i + batch], vy[i : i + batch])
+    data = (x.numel() + vx.numel()) * 4 / 2**20
+    print(json.dumps({"name": spec["name"], "base_mb": base, "data_mb": data, "peak_mb": peak_mb(), "cpu_s": time.process_time() - start}), flush=True)
+
+
+def main():
+    if sys.argv[1] == "--memory":
+        memory(json.loads(sys.argv[2]))
+    else:
+        speed(json.loads(sys.argv[1]))
 
 
 if __name__ == "__main__":
