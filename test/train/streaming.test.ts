@@ -7,12 +7,14 @@ import { describe, expect, test } from "bun:test";
 import {
   batchRanges,
   builtinPlugins,
+  fitLayersModel,
   gatherRows,
   installLeanBackward,
   loadTf,
   ndarray,
   oneHotRows,
   predictInBatches,
+  predictLayersModel,
   resolveParams,
   shuffledIndices,
   mulberry32,
@@ -20,7 +22,7 @@ import {
   type ModelPlugin,
   type TfModel,
 } from "../../index.ts";
-import { sequences } from "../models/synthetic.ts";
+import { accuracy, blobs, sequences } from "../models/synthetic.ts";
 
 const model = (name: string) => builtinPlugins.find((p) => p.kind === "model" && p.name === name) as ModelPlugin<never, TfModel>;
 
@@ -117,3 +119,42 @@ describe("memory while training", () => {
     tf.dispose([x, y]);
   }, 60_000);
 });
+
+describe("plain layers models", () => {
+  test("fitLayersModel streams batches through tfjs's fitDataset: its own loss, class weights, validation; seeded", async () => {
+    const tf = await loadTf();
+    const make = () => {
+      const m = tf.sequential({ layers: [tf.layers.dense({ inputShape: [12], units: 8, activation: "relu" }), tf.layers.dense({ units: 3, activation: "softmax" })] });
+      m.compile({ optimizer: tf.train.adam(0.05), loss: "sparseCategoricalCrossentropy", metrics: ["acc"] });
+      return m;
+    };
+    const train = blobs(60, 12, 3, 1);
+    const validation = blobs(30, 12, 3, 2);
+    const before = tf.memory().numTensors;
+    const run = async (classWeights?: number[]) => {
+      const m = await withSeed(make);
+      const history = await fitLayersModel(m, train, { seed: 4, epochs: 6, batchSize: 16, validation, ...(classWeights ? { classWeights } : {}) });
+      return { m, history };
+    };
+    const a = await run();
+    expect(Object.keys(a.history)).toEqual(expect.arrayContaining(["loss", "acc", "val_loss", "val_acc"]));
+    expect(a.history.loss).toHaveLength(6);
+    expect(a.history.loss.at(-1)!).toBeLessThan(a.history.loss[0]);
+    expect(accuracy(await predictLayersModel(a.m, validation.x, 7), validation.y)).toBeGreaterThan(0.8);
+    const b = await run();
+    expect(b.history).toEqual(a.history);
+    const weighted = await run([3, 3, 3]);
+    expect(weighted.history.loss[0]).toBeCloseTo(3 * a.history.loss[0], 3);
+    for (const m of [a.m, b.m, weighted.m]) {
+      m.optimizer.dispose();
+      m.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+  }, 60_000);
+});
+
+/** Build with seeded initialisers (tfjs draws them from Math.random). */
+async function withSeed<T>(fn: () => T): Promise<T> {
+  const { withSeededRandom } = await import("../../index.ts");
+  return withSeededRandom(9, fn);
+}
