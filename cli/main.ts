@@ -9,6 +9,7 @@ import type { Plugin } from "../core/plugin.ts";
 import { collect, configureCli } from "./context.ts";
 import { registerAudio } from "./audio.ts";
 import { registerCv } from "./cv.ts";
+import { registerMultimodal } from "./multimodal.ts";
 import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerCv(program);
   registerSweep(program);
+  registerMultimodal(program);
   registerRun(program);
   registerPlot(program);
   registerSpotify(program);

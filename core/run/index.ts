@@ -10,3 +10,4 @@ export * from "./predict.ts";
 export * from "./runs.ts";
 export * from "./table.ts";
 export * from "./cv.ts";
+export * from "./multimodal.ts";
