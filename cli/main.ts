@@ -7,6 +7,7 @@ import { setBuiltinPlugins } from "../core/defaults.ts";
 import { ClaveError } from "../core/errors.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { collect, configureCli } from "./context.ts";
+import { registerAnalyze } from "./analyze.ts";
 import { registerAudio } from "./audio.ts";
 import { registerCv } from "./cv.ts";
 import { registerMultimodal } from "./multimodal.ts";
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerPlot(program);
   registerSpotify(program);
+  registerAnalyze(program);
   return program;
 }
 
