@@ -2,7 +2,7 @@
  * `clave dataset build|validate|stats|split`: manifests from sources, their faults, their balance,
  * and leak-free splits.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { buildManifest } from "../core/dataset/build.ts";
 import { labelCaseWarnings, readManifest, writeManifest, type Manifest } from "../core/dataset/manifest.ts";
@@ -11,6 +11,8 @@ import { datasetStats } from "../core/dataset/stats.ts";
 import { validateManifest } from "../core/dataset/validate.ts";
 import { UsageError } from "../core/errors.ts";
 import { parseParamAssignments, resolveParams } from "../core/params.ts";
+import { readEvidence, TO_REVIEW } from "../core/playlist/evidence.ts";
+import { reviewDataset } from "../core/playlist/review.ts";
 import { cliRegistry, collect } from "./context.ts";
 import { formatTable, messageLine, printable, type Cell } from "./table.ts";
 
@@ -129,7 +131,11 @@ Examples:
   clave dataset build --source fma --path data/fma --param subset=small # FMA's artist-filtered split
   clave dataset build --source folder --path data/salsa --split stratified --seed 1
   clave dataset build --source synthetic --per-class 20 --seconds 5 --seed 0 --out data/synthetic/manifest.csv
-Tracks that cannot be listed or read are reported and left out; the others are written.`,
+  clave dataset build --source spotify --param labels=labels.json --out data/salsa/manifest.csv
+  clave dataset build --source tracklist --param path=lists/ --out data/salsa/manifest.csv
+Tracks that cannot be listed or read are reported and left out; the others are written. The spotify
+and tracklist sources download audio with yt-dlp into audio/ beside the manifest and write
+evidence.json, review.html and review.csv there: see clave dataset review.`,
     )
     .action(async (o: SplitFlags & {
       source: string;
@@ -162,11 +168,12 @@ Tracks that cannot be listed or read are reported and left out; the others are w
       const result = await buildManifest(source, params, { out, split: o.split, ...split, hash: o.hash, probe: o.probe });
       const { rows } = result.manifest;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ out, tracks: rows.length, listed: result.listed, rendered: result.rendered, problems: result.problems, warnings: result.warnings }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ out, tracks: rows.length, listed: result.listed, rendered: result.rendered, problems: result.problems, warnings: result.warnings, notes: result.notes }, null, 2)}\n`);
       } else {
         process.stdout.write(`${formatStats(result.manifest)}\n`);
         process.stdout.write(`wrote ${printable(out)}: ${rows.length} tracks from source ${source.name}${result.rendered ? ` (${result.rendered} rendered)` : ""}\n`);
       }
+      for (const note of result.notes) process.stderr.write(messageLine(note));
       for (const p of result.problems) process.stderr.write(messageLine(`${p.path}: ${p.reason}`));
       warn(result.warnings);
       if (result.problems.length > 0) {
@@ -254,5 +261,83 @@ Examples:
       warn(emptySplitWarnings(manifest, splitRatiosOf(original, o.split ?? "auto", options)));
       for (const leak of leaks) process.stderr.write(messageLine(`${leak.kind} ${leak.key} is in ${leak.parts.join(" and ")} (${leak.ids.join(", ")})`));
       if (leaks.length > 0) process.exitCode = 1;
+    });
+
+  registerReview(dataset);
+}
+
+/** `ID=VALUE` of a repeatable flag. */
+function pairs(flag: string, values: readonly string[], what: string): { id: string; value: string }[] {
+  return values.map((v) => {
+    const eq = v.indexOf("=");
+    if (eq <= 0 || eq === v.length - 1) throw new UsageError(`${flag} ${v}: expected ID=${what}`);
+    return { id: v.slice(0, eq), value: v.slice(eq + 1) };
+  });
+}
+
+function registerReview(dataset: Command): void {
+  addSplitFlags(
+    dataset
+      .command("review")
+      .description("review a dataset assembled from playlists: list doubtful matches, accept, reject, pick another candidate, search again")
+      .argument("<manifest>", "manifest CSV built by the spotify or tracklist source (its evidence.json beside it)")
+      .option("--accept <id>", "keep this match (a track below min_score: download its best candidate) (repeatable)", collect, [])
+      .option("--reject <id>", "reject this match: its file is removed and it leaves the manifest (repeatable)", collect, [])
+      .option("--pick <id=N>", "download candidate N (as numbered in review.html) instead (repeatable)", collect, [])
+      .option("--search <id=words>", "search again with these words, e.g. \"spotify/4uLU...=Hector Lavoe - El Cantante live 1978\" (repeatable)", collect, [])
+      .option("--assign <id=label>", "give a track listed under several labels this one (repeatable)", collect, [])
+      .option("--json", "print the changes (or the tracks to review) as JSON"),
+  )
+    .addHelpText(
+      "after",
+      `
+Without a decision it lists the tracks to review; review.html (beside the manifest) has an audio
+player for each, with its candidates and their scores. Decisions update the manifest (rows added or
+removed, then split again, keeping each artist on one side), evidence.json and the report. Examples:
+  clave dataset review data/salsa/manifest.csv
+  clave dataset review data/salsa/manifest.csv --accept spotify/4uLU6hMCjMI75M1A2tKUQC --pick spotify/7qiZfU4dY1lWllzX7mPBI3=2
+  clave dataset review data/salsa/manifest.csv --reject tracklist/0f3a9c2b11d4e5f6 --assign spotify/1301WleyT98MSxVHPZCA6M=son`,
+    )
+    .action(async (file: string, o: SplitFlags & { accept: string[]; reject: string[]; pick: string[]; search: string[]; assign: string[]; json?: boolean }) => {
+      const decided = o.accept.length + o.reject.length + o.pick.length + o.search.length + o.assign.length > 0;
+      if (!decided) {
+        const evidence = await readEvidence(dirname(resolve(file)));
+        if (!evidence) throw new UsageError(`${file}: no evidence.json beside it; only datasets built by the spotify or tracklist source can be reviewed`);
+        const tracks = evidence.tracks.filter((t) => TO_REVIEW.has(t.state));
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(tracks, null, 2)}\n`);
+          return;
+        }
+        const rows = tracks.map((t): Record<string, Cell> => {
+          const best = t.candidates[t.chosen ?? -1] ?? t.candidates.reduce<(typeof t.candidates)[number] | undefined>((b, c) => (!b || c.score > b.score ? c : b), undefined);
+          return { id: t.id, label: t.label ?? t.labels.join("|"), state: t.state, score: t.score, track: `${t.artists[0] ?? ""} - ${t.title}`, candidate: best?.title ?? "", candidates: t.candidates.length, note: t.note };
+        });
+        if (rows.length > 0) process.stdout.write(`${formatTable(rows)}\n`);
+        process.stdout.write(`${tracks.length} of ${evidence.tracks.length} tracks to review; listen in ${printable(join(dirname(resolve(file)), "review.html"))}\n`);
+        return;
+      }
+      const split = splitOptions(o);
+      const result = await reviewDataset(
+        file,
+        {
+          accept: o.accept,
+          reject: o.reject,
+          pick: pairs("--pick", o.pick, "N").map((p) => ({ id: p.id, candidate: parseNumber("--pick", p.value, (n) => Number.isInteger(n) && n >= 1, "a candidate number from 1")! })),
+          search: pairs("--search", o.search, "WORDS").map((p) => ({ id: p.id, query: p.value })),
+          assign: pairs("--assign", o.assign, "LABEL").map((p) => ({ id: p.id, label: p.value })),
+        },
+        { split: o.split, ...split },
+      );
+      if (o.json) {
+        process.stdout.write(`${JSON.stringify({ changes: result.changes, problems: result.problems, resplit: result.resplit, stats: datasetStats(result.manifest) }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatTable(result.changes.map((c) => ({ id: c.id, from: c.from, to: c.to, note: c.note })))}\n`);
+        process.stdout.write(`${formatStats(result.manifest)}\n`);
+        process.stdout.write(`wrote ${printable(file)}${result.resplit ? " (split again)" : ""}; report: ${printable(result.report.html)}\n`);
+      }
+      for (const p of result.problems) process.stderr.write(messageLine(`${p.path}: ${p.reason}`));
+      if (result.resplit) warn(emptySplitWarnings(result.manifest, splitRatiosOf(result.manifest, o.split ?? "auto", split)));
+      for (const leak of findLeaks(result.manifest.rows)) process.stderr.write(messageLine(`${leak.kind} ${leak.key} is in ${leak.parts.join(" and ")} (${leak.ids.join(", ")})`));
+      if (result.problems.length > 0) process.exitCode = 1;
     });
 }

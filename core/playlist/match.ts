@@ -50,14 +50,18 @@ export const VARIANTS: readonly { readonly name: string; readonly pattern: RegEx
 
 /** Score taken off per version word the candidate has and the track has not. */
 export const VARIANT_PENALTY = 0.3;
-/** Durations this close (seconds) match fully; the duration score falls to 0 at `DURATION_ZERO_S` apart. */
+/**
+ * Durations this close match fully: 5% of the listed duration, between 1 and 3 s. The score falls
+ * linearly to 0 at a quarter of it apart (at most 30 s, at least 2 s past the full match): half a
+ * minute off is another recording for a 3-minute song, and 20 s off is for a 50-second one.
+ */
 export const DURATION_EXACT_S = 3;
 export const DURATION_ZERO_S = 30;
 /** Weight of the duration score when both durations are known (the text score has the rest). */
 export const DURATION_WEIGHT = 0.5;
 
 /**
- * Lower case, Latin accents and punctuation removed, words separated by one space. Only the marks on
+ * Lower case, Latin accents, apostrophes and punctuation removed, words separated by one space. Only the marks on
  * Latin letters go: in other scripts (kana's dakuten, Devanagari vowel signs) a mark changes the word.
  */
 export function normaliseText(text: string): string {
@@ -66,6 +70,8 @@ export function normaliseText(text: string): string {
     .replace(/(\p{Script=Latin})\p{M}+/gu, "$1")
     .normalize("NFC")
     .toLowerCase()
+    // "Let's" and "Lets" are one word: apostrophes join, other punctuation separates.
+    .replace(/['\u2019\u02bc`]/g, "")
     .replace(/[^\p{L}\p{N}]+/gu, " ")
     .trim();
 }
@@ -76,11 +82,13 @@ export function variantsOf(title: string): string[] {
   return VARIANTS.filter((v) => v.pattern.test(text)).map((v) => v.name);
 }
 
-/** 1 within `DURATION_EXACT_S` seconds, falling linearly to 0 at `DURATION_ZERO_S`; null when either is unknown. */
+/** 1 when the durations match, falling to 0 when they are far apart (see `DURATION_EXACT_S`); null when either is unknown. */
 export function durationScore(wanted: number | null, found: number | null): number | null {
   if (wanted === null || found === null || !(wanted > 0) || !(found > 0)) return null;
+  const exact = Math.max(1, Math.min(DURATION_EXACT_S, 0.05 * wanted));
+  const zero = Math.max(exact + 2, Math.min(DURATION_ZERO_S, 0.25 * wanted));
   const off = Math.abs(wanted - found);
-  return Math.max(0, Math.min(1, 1 - (off - DURATION_EXACT_S) / (DURATION_ZERO_S - DURATION_EXACT_S)));
+  return Math.max(0, Math.min(1, 1 - (off - exact) / (zero - exact)));
 }
 
 /** How close the candidate's title and uploader are to the track's artist and title, in [0, 1]. */

@@ -17,15 +17,23 @@ describe("match scores", () => {
   test("text is compared without accents, case or punctuation, in any script", () => {
     expect(normaliseText("Héctor LAVOE — «El Cantante» (Official Video)")).toBe("hector lavoe el cantante official video");
     expect(normaliseText("美空ひばり・川の流れのように")).toBe("美空ひばり 川の流れのように");
+    expect(normaliseText("Let’s Go Fishin'")).toBe(normaliseText("Lets Go Fishin"));
     expect(textScore(lavoe, found("Hector Lavoe - El Cantante (Official Video)", 630))).toBe(1);
     expect(textScore(lavoe, found("El Cantante", 630, "Héctor Lavoe - Topic"))).toBe(1);
     expect(textScore(lavoe, found("Willie Colón - Che Che Colé", 630))).toBeLessThan(0.5);
   });
 
-  test("duration: full within 3 s, none from 30 s apart, unknown when either is", () => {
+  test("duration: full within 5% (1 to 3 s), none from a quarter apart (at most 30 s), unknown when either is", () => {
     expect(durationScore(200, 202.5)).toBe(1);
     expect(durationScore(200, 216.5)).toBeCloseTo(0.5, 5);
     expect(durationScore(200, 260)).toBe(0);
+    // A 49-second piece: 2.46 s is a full match, 12.3 s off is none.
+    expect(durationScore(49.2, 47)).toBe(1);
+    expect(durationScore(49.2, 25)).toBe(0);
+    expect(durationScore(49.2, 49.2 + (2.46 + 12.3) / 2)).toBeCloseTo(0.5, 5);
+    // A 5-second clip: a page that rounds 5.33 to 5 still matches.
+    expect(durationScore(5.33, 5)).toBe(1);
+    expect(durationScore(5.33, 8.33)).toBe(0);
     expect(durationScore(null, 200)).toBeNull();
     expect(durationScore(200, null)).toBeNull();
   });

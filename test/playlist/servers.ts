@@ -204,6 +204,8 @@ export const RECORDINGS = {
   waltz: { file: "147793__setuniman__sweet-waltz-0i-22mi.hq.ogg", seconds: 49.2 },
   vibe: { file: "Kevin_MacLeod_-_Vibe_Ace.hq.ogg", seconds: 61.46 },
   ragtime: { file: "442789__lena-orsa__happy-music-pistachio-ice-cream-ragtime.hq.ogg", seconds: 70.77 },
+  sugarplum: { file: "Kevin_MacLeod_-_P_I_Tchaikovsky_Dance_of_the_Sugar_Plum_Fairy.hq.ogg", seconds: 119.88 },
+  fishin: { file: "Karissa_Hobbs_-_Lets_Go_Fishin.hq.ogg", seconds: 132.99 },
 } as const;
 export type Recording = keyof typeof RECORDINGS;
 
