@@ -24,3 +24,4 @@ export { beatTrack, type BeatTrack, type BeatTrackOptions } from "./beat.ts";
 export { zeroCrossingRate, type ZcrOptions } from "./zcr.ts";
 export { rms, type RmsOptions } from "./rms.ts";
 export { selectKth, medianInPlace, extremeSums } from "./select.ts";
+export { hpss, istft, medianFilter1d, reflectIndex, type HpssOptions, type HpssResult } from "./hpss.ts";

@@ -11,11 +11,15 @@
  * except the pooled ones (chroma_stft, as GTZAN pools its 12 rows into one pair; a name ending in a
  * digit takes an underscore: `stack417_1_mean`); a single value
  * (tempo, shape [1]) gives `<name>` as is; spectral_rolloff is called `rolloff`, as in GTZAN.
- * Features of data-dependent length (beat_track) have no frame axis and are left out.
+ * Features of data-dependent length (beat_track) have no frame axis and are left out. Features whose
+ * axis is the signal's samples (`signals`: hpss's harmonic and percussive parts, GTZAN's `harmony` and
+ * `perceptr`) give `<name>_mean` and `<name>_var` over the samples, as Kaggle's CSV computes them
+ * (`np.mean(y_harm)`, `np.var(y_harm)`).
  *
  * Segments split the frame axis into consecutive runs of `segmentFrames` frames (GTZAN's 3-second
  * rows are 3 s worth of frames, 129 at 22050 Hz / 512); the last, shorter run is dropped unless it is
- * the only one. Single values (tempo) are the clip's in every segment.
+ * the only one. Single values (tempo) are the clip's in every segment; signals take the samples
+ * of the segment's frames (frame t covers samples t·hop .. (t+1)·hop).
  */
 import * as aq from "arquero";
 import type { NdArray } from "../ndarray.ts";
@@ -28,7 +32,14 @@ export interface AggregateOptions {
   readonly segmentFrames?: number;
   /** Multi-row features pooled into one mean/var pair (default: chroma_stft, as GTZAN). */
   readonly pooled?: readonly string[];
+  /** 1-D features on the sample axis (default: harmony, perceptr), aggregated over samples. */
+  readonly signals?: readonly string[];
+  /** Samples per frame, mapping segments of frames onto signals (default 512). */
+  readonly hopLength?: number;
 }
+
+/** GTZAN's names of the harmonic and percussive signals (the `gtzan` preset's hpss outputs). */
+export const GTZAN_SIGNALS: readonly string[] = ["harmony", "perceptr"];
 
 export type FeatureArrays = ReadonlyMap<string, NdArray> | Readonly<Record<string, NdArray>>;
 
@@ -63,9 +74,15 @@ function meanVar(data: ArrayLike<number>, rowFrom: number, rowTo: number, frames
 /** One record of statistics per segment (one for the whole clip by default), in feature order. */
 export function aggregateFeatures(features: FeatureArrays, options: AggregateOptions = {}): Record<string, number>[] {
   const pooled = new Set(options.pooled ?? ["chroma_stft"]);
+  const signals = new Set(options.signals ?? GTZAN_SIGNALS);
+  const hop = options.hopLength ?? 512;
   const list = entries(features);
   let frames = -1;
   for (const [name, a] of list) {
+    if (signals.has(name)) {
+      if (a.shape.length !== 1 || a.data instanceof BigInt64Array) throw new RangeError(`aggregate: ${name} is a signal but has shape [${a.shape.join(", ")}]`);
+      continue;
+    }
     const l = layout(a);
     if (l && l !== "value") {
       if (frames >= 0 && l.frames !== frames) {
@@ -83,10 +100,16 @@ export function aggregateFeatures(features: FeatureArrays, options: AggregateOpt
     const t1 = options.segmentFrames === undefined ? frames : Math.min(frames, t0 + seg);
     const record: Record<string, number> = {};
     for (const [name, a] of list) {
-      const l = layout(a);
-      if (l === null) continue;
       const base = GTZAN_COLUMN_NAMES[name] ?? name;
       const data = a.data as ArrayLike<number>;
+      if (signals.has(name)) {
+        const n = a.shape[0];
+        const [s0, s1] = options.segmentFrames === undefined || frames < 0 ? [0, n] : [Math.min(n, t0 * hop), Math.min(n, t1 * hop)];
+        [record[`${base}_mean`], record[`${base}_var`]] = meanVar(data, 0, 1, 0, s0, s1);
+        continue;
+      }
+      const l = layout(a);
+      if (l === null) continue;
       if (l === "value") {
         record[base] = data[0];
       } else if (l.rows === 1 || pooled.has(name)) {

@@ -136,7 +136,8 @@ export async function extract(data: string | Dataset, features: string | readonl
       sr,
       ...(options.workers !== undefined ? { workers: options.workers } : {}),
       pluginFiles: [...pluginFiles],
-      aggregate: options.aggregate ? { segmentFrames } : null,
+      // hpss's outputs are signals: their statistics run over samples, not frames.
+      aggregate: options.aggregate ? { segmentFrames, signals: specs.filter((s) => s.plugin === "hpss").map((s) => s.as) } : null,
       ...(options.clipTimeout !== undefined ? { clipTimeout: options.clipTimeout } : {}),
       onClip: (done, total, outcome) => {
         bar?.tick(1, outcome.id);

@@ -32,6 +32,7 @@ import spectral_rolloff from "./spectral_rolloff.ts";
 import tempo from "./tempo.ts";
 import tempogram from "./tempogram.ts";
 import waveform from "./waveform.ts";
+import hpss from "./hpss.ts";
 import zero_crossing_rate from "./zero_crossing_rate.ts";
 
 const entry = z.union([
@@ -119,6 +120,7 @@ export const stackableBuiltins: readonly FeaturePlugin[] = [
   spectral_bandwidth,
   spectral_rolloff,
   waveform,
+  hpss,
 ] as FeaturePlugin[];
 
 export default createStackFeature(stackableBuiltins);

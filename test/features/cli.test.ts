@@ -84,18 +84,19 @@ describe("clave features dataset", () => {
     expect(first.stderr).toContain("1 tracks failed");
     expect(first.stderr).toContain("broken (");
     const index = readFileSync(join(dir, "features", "index.csv"), "utf8").trim().split("\n");
-    expect(index[0]).toBe("id,label,split,hash,chroma_stft,rms,spectral_centroid,spectral_bandwidth,spectral_rolloff,zero_crossing_rate,tempo,mfcc,stack417");
+    expect(index[0]).toBe("id,label,split,hash,chroma_stft,rms,spectral_centroid,spectral_bandwidth,spectral_rolloff,zero_crossing_rate,harmony,perceptr,tempo,mfcc,stack417");
     expect(index).toHaveLength(3);
     const synthRow = index.find((l) => l.startsWith("synth,"))!.split(",");
-    const stack = readNpySync(join(dir, "features", synthRow[12]));
+    const stack = readNpySync(join(dir, "features", synthRow[14]));
     expect(stack.shape).toEqual([417, 1292]);
-    const mfcc = readNpySync(join(dir, "features", synthRow[11]));
+    const mfcc = readNpySync(join(dir, "features", synthRow[13]));
     expect(mfcc.shape).toEqual([20, 1292]);
     const csv = readFileSync(join(dir, "features.csv"), "utf8").trim().split("\n");
     const header = csv[0].split(",");
     // The manifest's track id first (to join with the manifest and index.csv), then GTZAN's columns.
     expect(header.slice(0, 7)).toEqual(["id", "filename", "length", "chroma_stft_mean", "chroma_stft_var", "rms_mean", "rms_var"]);
     expect(header).toContain("rolloff_mean");
+    expect(header).toContain("perceptr_var");
     expect(header).toContain("mfcc20_var");
     expect(header.at(-1)).toBe("label");
     expect(csv).toHaveLength(3);
