@@ -252,6 +252,8 @@ export async function mediaSite(pages: Readonly<Record<string, SearchPage>>): Pr
       }
       return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(`<!doctype html><html><head>${head}</head><body>${body}</body></html>`);
     }
+    // A file that calls itself audio and is not.
+    if (u.pathname === "/junk.ogg") return res.writeHead(200, { "content-type": "audio/ogg" }).end("this is not audio\n".repeat(100));
     const m = /^\/media\/([a-z]+)\.ogg$/.exec(u.pathname);
     const recording = m && m[1] in RECORDINGS ? RECORDINGS[m[1] as Recording] : undefined;
     if (!recording) return res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");

@@ -100,6 +100,14 @@ describe("yt-dlp download", () => {
     expect(existsSync(`${file}.part`)).toBe(false);
   }, 120_000);
 
+  test("a file that is not audio is removed and the track fails, naming why", async () => {
+    const finder = new AudioFinder(dir, { search: site.search, min_score: 0.6, sure_score: 0.85, jobs: 1, rate_limit: "", interval_s: 0, retries: 0, backoff_s: 0, timeout_s: 120, ytdlp: "/usr/bin/yt-dlp", ytdlp_args: [], probe_candidates: false });
+    const t = { id: "x/junk", stem: "junk", label: "a", labels: ["a"], origins: [], spotify_id: null, artists: ["A"], title: "B", album: "", duration_s: null, query: "A - B", search: "", candidates: [{ url: `${site.url}/junk.ogg`, title: "A - B", uploader: "", duration_s: null, duration_from: "unknown" as const, text: 1, duration: null, variants: [], score: 1 }], chosen: 0, source_url: "", score: null, state: "pending" as const, file: "", measured_s: null, note: "" } satisfies TrackEvidence;
+    await expect(finder.fetch(t, 0)).rejects.toThrow(`yt-dlp ${site.url}/junk.ogg: the downloaded file is not audio clave can read`);
+    expect(existsSync(join(dir, "audio", "junk.ogg"))).toBe(false);
+    expect(t.file).toBe("");
+  }, 120_000);
+
   test("failures name the URL and why; a stem that is not a safe file name is refused before yt-dlp runs", async () => {
     await expect(downloadAudio(`${site.url}/media/nothing.ogg`, join(dir, "audio"), "nf", settings)).rejects.toThrow(`yt-dlp ${site.url}/media/nothing.ogg: `);
     const missing = await downloadAudio(`${site.url}/media/nothing.ogg`, join(dir, "audio"), "nf", settings).catch((e: YtDlpError) => e);
@@ -153,6 +161,25 @@ describe("yt-dlp versions", () => {
       "--flat-playlist", "--dump-single-json", "--no-warnings", "--cookies", "c.txt", "--", "ytsearch3:-rf x",
     ]);
   });
+
+  test("downloads ask for audio only, resumable, rate-limited, into the folder under the stem; a run that hangs is killed", async () => {
+    const fake = join(dir, "yt-dlp-dl");
+    const args = join(dir, "dl-args.txt");
+    // Answers --version as Debian's; records a download's arguments and prints where it "wrote"; hangs on "hang".
+    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = --version ]; then echo 2023.03.04; exit 0; fi\nfor a in "$@"; do [ "$a" = http://x.example/hang ] && exec sleep 60; done\nprintf '%s\\n' "$@" > ${JSON.stringify(args)}\necho ${JSON.stringify(join(dir, "audio", "abc.webm"))}\n`);
+    chmodSync(fake, 0o755);
+    const file = await downloadAudio("http://x.example/v", join(dir, "audio"), "abc", { ...settings, binary: fake, rateLimit: "2M" });
+    expect(file).toBe(join(dir, "audio", "abc.webm"));
+    expect(readFileSync(args, "utf8").trim().split("\n")).toEqual([
+      "--ignore-config", "--no-color", "--socket-timeout", "30",
+      "--no-playlist", "-f", "bestaudio", "--continue", "--no-overwrites", "--no-progress", "--retries", "3", "--limit-rate", "2M",
+      "-P", join(dir, "audio"), "-o", "abc.%(ext)s", "--print", "after_move:filepath", "--", "http://x.example/v",
+    ]);
+    const hung = await downloadAudio("http://x.example/hang", join(dir, "audio"), "abc", { ...settings, binary: fake, timeoutS: 0.5 }).catch((e: YtDlpError) => e);
+    expect(hung).toBeInstanceOf(YtDlpError);
+    expect(hung.message).toBe("yt-dlp http://x.example/hang: killed after 0.5 s (raise --param timeout_s)");
+    expect(hung.permanent).toBe(false);
+  }, 60_000);
 
   test("clave doctor tells the yt-dlp version, and how to update an old one", async () => {
     const debian = await runClaveAsync(["doctor", "--json"], { env: { CLAVE_YTDLP: "/usr/bin/yt-dlp" } });
