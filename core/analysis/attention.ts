@@ -121,7 +121,7 @@ export const attentionAnalysis = defineAnalysis({
         present.map((c) => profile.mean[c]),
         present.map((c) => labels[c]),
         names,
-        { title: `Mean attention per time step of a segment, by ${p.by} class (${run.id})`, rowTitle: `${p.by} class`, columnTitle: "time in the segment", legendTitle: "weight", format: ".3f" },
+        { title: `Mean attention per step of a segment, by ${p.by} class`, rowTitle: `${p.by} class`, columnTitle: "time in the segment", legendTitle: "weight", format: ".3f" },
       ),
     };
     const notes = [`${classes.length} segments of ${splitText(p.split)}; ${steps} steps of ${step.toFixed(3)} s per segment`];

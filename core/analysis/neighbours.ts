@@ -165,8 +165,8 @@ export const neighboursAnalysis = defineAnalysis({
     if (terms) {
       const answer = evaluateExpression(result, terms, p.metric);
       tables.expression = aq.from(answer.map((a, r) => ({ rank: r + 1, label: a.label, distance: a.distance, in_expression: a.inExpression })));
-      const best = answer.find((a) => !a.inExpression) ?? answer[0];
-      notes.push(`${p.expr.trim()} → ${best.label} (the nearest class not in the expression)`);
+      const outside = answer.find((a) => !a.inExpression);
+      notes.push(outside ? `${p.expr.trim()} → ${outside.label} (the nearest class not in the expression)` : `${p.expr.trim()} → ${answer[0].label} (every class is in the expression)`);
     }
     const charts = {
       distances: heatmapChart(result.distances, result.labels, result.labels, {

@@ -4,10 +4,13 @@
  * track's segments as in evaluation), the 5-second window of each that it attends to most (attention
  * models) or is most confident in (others: segments every `hop` seconds, each window scored by the
  * mean probability of the true class over the segments it overlaps, weighted by the overlap) is cut
- * out of the audio and written as a WAV clip, `clips/clip-000.wav`, ..., numbered in table order.
+ * out of the audio and written as a WAV clip, `clips/clip-000.wav`, ..., numbered in table order; a
+ * heatmap shows every window's score, a row per clip.
  */
 import * as aq from "arquero";
 import { z } from "zod";
+import type { Chart } from "../charts/chart.ts";
+import { heatmapChart } from "../charts/heatmap.ts";
 import { encodeWav16 } from "../dataset/wav.ts";
 import { RunError } from "../errors.ts";
 import type { SegmentInfo } from "../run/features.ts";
@@ -118,9 +121,10 @@ export const segmentsAnalysis = defineAnalysis({
     const notes = [`${candidates.length} tracks of ${splitText(p.split)} classified correctly with confidence ≥ ${p.min_confidence}; the ${p.per_class} most confident per class kept`, `windows of ${p.window} s chosen by ${by}`];
     const rows: Record<string, string | number>[] = [];
     const files: Record<string, Uint8Array> = {};
+    const charts: Record<string, Chart> = {};
     if (chosen.length > 0) {
       // Pass 2: the chosen tracks again, segments every `hop` seconds, their audio kept for the clips.
-      const found = new Map<string, { start: number; end: number; score: number; clip: Float32Array; sr: number }>();
+      const found = new Map<string, { start: number; end: number; score: number; clip: Float32Array; sr: number; scores: Map<number, number> }>();
       const hop = spec.segment_s === null ? undefined : Math.min(p.hop, spec.segment_s);
       await eachTrack(context, { splits, ids: new Set(chosen.map((t) => t.id)), keepSignal: true, ...(hop !== undefined ? { hop } : {}), label: "windows" }, async (track) => {
         const signal = track.signal!;
@@ -149,28 +153,48 @@ export const segmentsAnalysis = defineAnalysis({
           scoreOf = (start, end) => overlapMean(track.segments, truth, start, end);
         }
         let best = { start: 0, end: Math.min(duration, p.window), score: -Infinity };
+        const scores = new Map<number, number>();
         for (const start of starts) {
           const end = Math.min(duration, start + p.window);
           const score = scoreOf(start, end);
+          scores.set(start, score);
           if (score > best.score) best = { start, end, score };
         }
         const clip = signal.y.slice(Math.round(best.start * signal.sr), Math.round(best.end * signal.sr));
-        found.set(track.id, { ...best, clip, sr: signal.sr });
+        found.set(track.id, { ...best, clip, sr: signal.sr, scores });
       });
       let index = 0;
+      const timeline: { name: string; scores: Map<number, number> }[] = [];
       for (const t of chosen) {
         const w = found.get(t.id);
         if (!w) continue;
         const file = `clips/clip-${String(index).padStart(3, "0")}.wav`;
         files[file] = encodeWav16(w.clip, w.sr);
         rows.push({ clip: index, file, track: t.id, label: t.label, confidence: t.confidence, start_s: w.start, end_s: w.end, score: w.score, by });
+        timeline.push({ name: `${index}: ${t.label} (${t.id})`, scores: w.scores });
         index++;
+      }
+      // Every window's score, a row per clip: where in its track each clip was taken from.
+      const starts = [...new Set(timeline.flatMap((t) => [...t.scores.keys()]))].sort((a, b) => a - b);
+      if (timeline.length > 0) {
+        charts.windows = heatmapChart(
+          timeline.map((t) => starts.map((s) => t.scores.get(s) ?? NaN)),
+          timeline.map((t) => t.name),
+          starts.map((s) => `${s.toFixed(1)} s`),
+          {
+            title: `Score of each ${p.window} s window (by ${by}); the clip is the best one`,
+            rowTitle: "clip",
+            columnTitle: "window start",
+            legendTitle: by === "attention" ? "vs uniform" : "P(true)",
+            format: ".2f",
+          },
+        );
       }
     } else {
       notes.push("no track qualified: lower min_confidence, or train the model longer");
     }
     const table = rows.length > 0 ? aq.from(rows) : aq.table({ clip: [], file: [], track: [], label: [], confidence: [], start_s: [], end_s: [], score: [], by: [] });
-    return { tables: { segments: table }, charts: {}, files, notes };
+    return { tables: { segments: table }, charts, files, notes };
   },
 });
 

@@ -258,6 +258,7 @@ describe("errors and segments", () => {
     let worst = 0;
     for (let i = 0; i < clip.y.length; i++) worst = Math.max(worst, Math.abs(clip.y[i] - audio.y[start + i]));
     expect(worst).toBeLessThan(1.5 / 32767);
+    expect(existsSync(join(result.out!, "windows.svg"))).toBe(true);
     // Fewer clips the next time: the extra ones of the first time are removed.
     const again = await segments(run, { registry, window: 2, per_class: 1, min_confidence: 0.4, ...quiet });
     const kept = (again.main.objects() as { file: string }[]).map((r) => r.file.slice("clips/".length));
