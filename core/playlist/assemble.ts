@@ -28,7 +28,7 @@ import {
 import { chooseCandidate, scoreCandidate, type WantedTrack } from "./match.ts";
 import { writeReviewReport } from "./report.ts";
 import { describeCounts, gatherTracks, type GatheredTrack, type Listing } from "./tracks.ts";
-import { downloadAudio, RunGate, searchCandidates, withRetries, ytdlpVersion, type YtDlpSettings } from "./ytdlp.ts";
+import { downloadAudio, requireYtdlp, RunGate, searchCandidates, withRetries, type YtDlpSettings } from "./ytdlp.ts";
 
 export const DEFAULT_SEARCH = "ytsearch5:{artist} - {title}";
 
@@ -131,11 +131,14 @@ export class AudioFinder {
     };
   }
 
-  /** yt-dlp runs at all (else no track can be found: an error for the whole build). */
+  /** yt-dlp runs at all: else no track can be found, an error for the whole build rather than one per track. */
   ready(): Promise<void> {
-    this.checked ??= ytdlpVersion(this.ytdlp.binary).then((version) => {
-      if (version === null) throw new ConfigError(this.ytdlp.binary, "cannot run yt-dlp: install it (`clave doctor` says how) or give its path with --param ytdlp=PATH");
-    });
+    this.checked ??= requireYtdlp(this.ytdlp.binary).then(
+      () => undefined,
+      (error: YtDlpError) => {
+        throw new ConfigError(this.ytdlp.binary, error.reason);
+      },
+    );
     return this.checked;
   }
 

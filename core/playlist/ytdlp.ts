@@ -95,12 +95,16 @@ export function findDeno(cwd = process.cwd()): string | null {
   return null;
 }
 
+/** yt-dlp's version, or a permanent YtDlpError saying how to install it. */
+export async function requireYtdlp(binary: string): Promise<string> {
+  const version = await ytdlpVersion(binary);
+  if (version === null) throw new YtDlpError(binary, `cannot run ${binary}: install yt-dlp (clave doctor says how) or give its path with --param ytdlp=PATH`, true);
+  return version;
+}
+
 /** The arguments every run gets: no user config (its -o or -x would break file naming), the JS runtime when needed. */
 async function commonArgs(settings: YtDlpSettings): Promise<string[]> {
-  const version = await ytdlpVersion(settings.binary);
-  if (version === null) {
-    throw new YtDlpError(settings.binary, `cannot run ${settings.binary}: install yt-dlp (clave doctor says how) or give its path with --param ytdlp=PATH`, true);
-  }
+  const version = await requireYtdlp(settings.binary);
   const args = ["--ignore-config", "--no-color", "--socket-timeout", "30"];
   const deno = isOutdated(version) ? null : findDeno();
   if (deno) args.push("--js-runtimes", `deno:${deno}`);

@@ -21,6 +21,9 @@ const site = await mediaSite({
 });
 afterAll(() => site.close());
 const dir = tempDir();
+const unexpected = (): never => {
+  throw new Error("expected a failure");
+};
 const settings: YtDlpSettings = { binary: "/usr/bin/yt-dlp", extraArgs: [], rateLimit: "50M", retries: 0, backoffS: 0, timeoutS: 120 };
 const search = (q: string) => site.search.replace("{query}", encodeURIComponent(q));
 
@@ -44,7 +47,7 @@ describe("yt-dlp search", () => {
 
   test("the finder probes the durations a page does not give, and the duration picks the recording", async () => {
     const finder = new AudioFinder(dir, { search: site.search, min_score: 0.6, sure_score: 0.85, jobs: 1, rate_limit: "", interval_s: 0, retries: 0, backoff_s: 0, timeout_s: 120, ytdlp: "/usr/bin/yt-dlp", ytdlp_args: [], probe_candidates: true } satisfies AssemblySettings);
-    const t = { id: "x/vibe", stem: "vibe", label: "a", labels: ["a"], origins: [], spotify_id: null, artists: ["Kevin MacLeod"], title: "Vibe Ace", album: "", duration_s: 61.5, query: "Kevin MacLeod - Vibe Ace", search: "", candidates: [], chosen: null, source_url: "", score: null, state: "pending", file: "", measured_s: null, note: "" } satisfies TrackEvidence;
+    const t: TrackEvidence = { id: "x/vibe", stem: "vibe", label: "a", labels: ["a"], origins: [], spotify_id: null, artists: ["Kevin MacLeod"], title: "Vibe Ace", album: "", duration_s: 61.5, query: "Kevin MacLeod - Vibe Ace", search: "", candidates: [], chosen: null, source_url: "", score: null, state: "pending", file: "", measured_s: null, note: "" };
     await finder.find(t);
     expect(t.candidates.map((c) => [c.duration_from, Math.round(c.duration_s ?? 0)])).toEqual([
       ["probed", Math.round(RECORDINGS.waltz.seconds)],
@@ -102,7 +105,7 @@ describe("yt-dlp download", () => {
 
   test("a file that is not audio is removed and the track fails, naming why", async () => {
     const finder = new AudioFinder(dir, { search: site.search, min_score: 0.6, sure_score: 0.85, jobs: 1, rate_limit: "", interval_s: 0, retries: 0, backoff_s: 0, timeout_s: 120, ytdlp: "/usr/bin/yt-dlp", ytdlp_args: [], probe_candidates: false });
-    const t = { id: "x/junk", stem: "junk", label: "a", labels: ["a"], origins: [], spotify_id: null, artists: ["A"], title: "B", album: "", duration_s: null, query: "A - B", search: "", candidates: [{ url: `${site.url}/junk.ogg`, title: "A - B", uploader: "", duration_s: null, duration_from: "unknown" as const, text: 1, duration: null, variants: [], score: 1 }], chosen: 0, source_url: "", score: null, state: "pending" as const, file: "", measured_s: null, note: "" } satisfies TrackEvidence;
+    const t: TrackEvidence = { id: "x/junk", stem: "junk", label: "a", labels: ["a"], origins: [], spotify_id: null, artists: ["A"], title: "B", album: "", duration_s: null, query: "A - B", search: "", candidates: [{ url: `${site.url}/junk.ogg`, title: "A - B", uploader: "", duration_s: null, duration_from: "unknown" as const, text: 1, duration: null, variants: [], score: 1 }], chosen: 0, source_url: "", score: null, state: "pending", file: "", measured_s: null, note: "" };
     await expect(finder.fetch(t, 0)).rejects.toThrow(`yt-dlp ${site.url}/junk.ogg: the downloaded file is not audio clave can read`);
     expect(existsSync(join(dir, "audio", "junk.ogg"))).toBe(false);
     expect(t.file).toBe("");
@@ -110,7 +113,7 @@ describe("yt-dlp download", () => {
 
   test("failures name the URL and why; a stem that is not a safe file name is refused before yt-dlp runs", async () => {
     await expect(downloadAudio(`${site.url}/media/nothing.ogg`, join(dir, "audio"), "nf", settings)).rejects.toThrow(`yt-dlp ${site.url}/media/nothing.ogg: `);
-    const missing = await downloadAudio(`${site.url}/media/nothing.ogg`, join(dir, "audio"), "nf", settings).catch((e: YtDlpError) => e);
+    const missing = await downloadAudio(`${site.url}/media/nothing.ogg`, join(dir, "audio"), "nf", settings).then(unexpected, (e: YtDlpError) => e);
     expect(missing.permanent).toBe(true);
     for (const stem of ["../x", ".hidden", "a b", "a/b"]) {
       await expect(downloadAudio(`${site.url}/media/drums.ogg`, join(dir, "audio"), stem, settings)).rejects.toThrow("is not a safe file name");
@@ -175,7 +178,7 @@ describe("yt-dlp versions", () => {
       "--no-playlist", "-f", "bestaudio", "--continue", "--no-overwrites", "--no-progress", "--retries", "3", "--limit-rate", "2M",
       "-P", join(dir, "audio"), "-o", "abc.%(ext)s", "--print", "after_move:filepath", "--", "http://x.example/v",
     ]);
-    const hung = await downloadAudio("http://x.example/hang", join(dir, "audio"), "abc", { ...settings, binary: fake, timeoutS: 0.5 }).catch((e: YtDlpError) => e);
+    const hung = await downloadAudio("http://x.example/hang", join(dir, "audio"), "abc", { ...settings, binary: fake, timeoutS: 0.5 }).then(unexpected, (e: YtDlpError) => e);
     expect(hung).toBeInstanceOf(YtDlpError);
     expect(hung.message).toBe("yt-dlp http://x.example/hang: killed after 0.5 s (raise --param timeout_s)");
     expect(hung.permanent).toBe(false);
