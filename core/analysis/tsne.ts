@@ -81,23 +81,44 @@ function conditionalAffinities(distances: Float64Array, n: number, perplexity: n
   return p;
 }
 
-/** The embedding's Student-t kernel per pair and its normaliser. */
-function kernel(y: Float64Array, n: number, dims: number, dof: number, out: Float64Array): number {
-  const power = (dof + 1) / -2;
+/**
+ * The KL gradient (without its constant factor) of embedding `y`, into `grad`, in one pass over the
+ * pairs: with the Student-t kernel w_ij and its normaliser Z = Σ w, the gradient of point i is
+ * Σ_j (e·p_ij − w_ij / Z) w_ij (y_i − y_j); the attractive sum (p w) and the repulsive one (w²) are
+ * gathered apart and joined once Z is known. (scikit-learn clamps q = w / Z below at 2.2e-16; a pair
+ * that far away adds nothing either way.)
+ */
+function gradient(y: Float64Array, p: Float64Array, n: number, dims: number, dof: number, exaggeration: number, grad: Float64Array, repulsion: Float64Array): void {
+  grad.fill(0);
+  repulsion.fill(0);
   let total = 0;
+  const diff = new Float64Array(dims);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       let s = 0;
       for (let k = 0; k < dims; k++) {
-        const v = y[i * dims + k] - y[j * dims + k];
-        s += v * v;
+        diff[k] = y[i * dims + k] - y[j * dims + k];
+        s += diff[k] * diff[k];
       }
-      const w = dof === 1 ? 1 / (1 + s) : Math.pow(1 + s / dof, power);
-      out[i * n + j] = out[j * n + i] = w;
+      // (1 + s/dof)^(-(dof + 1)/2), for the degrees of freedom 2-D (1) and 3-D (2) use.
+      let w: number;
+      if (dof === 1) w = 1 / (1 + s);
+      else if (dof === 2) {
+        const b = 1 + s / 2;
+        w = 1 / (b * Math.sqrt(b));
+      } else w = Math.pow(1 + s / dof, (dof + 1) / -2);
       total += 2 * w;
+      const attract = exaggeration * p[i * n + j] * w;
+      const repel = w * w;
+      for (let k = 0; k < dims; k++) {
+        grad[i * dims + k] += attract * diff[k];
+        grad[j * dims + k] -= attract * diff[k];
+        repulsion[i * dims + k] += repel * diff[k];
+        repulsion[j * dims + k] -= repel * diff[k];
+      }
     }
   }
-  return total;
+  for (let i = 0; i < n * dims; i++) grad[i] -= repulsion[i] / total;
 }
 
 /** The t-SNE embedding `[n, dims]` of the rows of `x`. */
@@ -143,20 +164,11 @@ export function tsne(x: Matrix, options: TsneOptions = {}): Float64Array {
   const update = new Float64Array(n * dims);
   const gains = new Float64Array(n * dims).fill(1);
   const grad = new Float64Array(n * dims);
-  const w = new Float64Array(n * n);
+  const repulsion = new Float64Array(n * dims);
   for (let it = 0; it < iterations; it++) {
     const exaggeration = it < EXPLORATION ? EXAGGERATION : 1;
     const momentum = it < EXPLORATION ? 0.5 : 0.8;
-    const total = kernel(y, n, dims, dof, w);
-    grad.fill(0);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) {
-        if (i === j) continue;
-        const q = Math.max(w[i * n + j] / total, EPSILON);
-        const coefficient = (exaggeration * p[i * n + j] - q) * w[i * n + j];
-        for (let k = 0; k < dims; k++) grad[i * dims + k] += coefficient * (y[i * dims + k] - y[j * dims + k]);
-      }
-    }
+    gradient(y, p, n, dims, dof, exaggeration, grad, repulsion);
     let norm = 0;
     for (let i = 0; i < n * dims; i++) {
       const g = grad[i] * factor;

@@ -8,7 +8,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { attention, segments } from "../../core/analysis/index.ts";
+import { attention, embedding, neighbours, segments } from "../../core/analysis/index.ts";
 import { loadAudio } from "../../core/audio/load.ts";
 import { encodeWav16 } from "../../core/dataset/wav.ts";
 import { mulberry32 } from "../../core/random.ts";
@@ -112,5 +112,15 @@ describe("attention", () => {
       expect(audio.y.length).toBe(sr);
     }
     expect(rows.map((r) => r.label)).toEqual(["high", "high", "low", "low"]);
+  }, 60_000);
+
+  test("the token CNN's 128-d embeddings (a tap its plugin names) as the embedding's and the centroids' vectors", async () => {
+    const result = await embedding(run, { source: "embeddings", split: "all", methods: ["pca"], dims: [2], registry, out: false, ...quiet });
+    expect(result.notes[0]).toBe("vectors: embeddings of all splits, a point per segment");
+    const summary = result.main.objects() as { points: number; trustworthiness: number }[];
+    expect(summary[0].points).toBe(32);
+    const near = await neighbours(run, { source: "embeddings", registry, out: false, ...quiet });
+    expect(near.tables.centroids.columnNames().length).toBe(2 + 128);
+    await expect(embedding(run, { source: "nothing", registry, out: false, ...quiet })).rejects.toThrow(/no output "nothing" \(it has: features, penultimate, attention, embeddings, probabilities\)/);
   }, 60_000);
 });

@@ -78,6 +78,19 @@ describe("t-SNE and UMAP", () => {
     }
   }, 60_000);
 
+  test("t-SNE reaches the Kullback–Leibler divergence scikit-learn's exact t-SNE reaches (within 10%, by its own measure)", async () => {
+    const y = await project(x, "tsne", { dims: 2, seed: 0 });
+    const ref = sklearnCheck("kl", x, { Y: Array.from(y) }, `
+from sklearn.manifold import TSNE
+from sklearn.manifold._t_sne import _joint_probabilities, _kl_divergence
+from sklearn.metrics import pairwise_distances
+Y = np.array(d["Y"]).reshape(${n}, 2)
+theirs = TSNE(2, method="exact", init="pca", learning_rate="auto", perplexity=30, random_state=0).fit(X).kl_divergence_
+P = _joint_probabilities(pairwise_distances(X, squared=True), 30, 0)
+print(json.dumps({"theirs": float(theirs), "ours": float(_kl_divergence(Y.ravel(), P, 1, ${n}, 2)[0])}))`) as { theirs: number; ours: number };
+    expect(ref.ours).toBeLessThan(ref.theirs * 1.1);
+  }, 60_000);
+
   test("the same seed draws the same picture; UMAP's differs with the seed", async () => {
     for (const method of ["tsne", "umap"] as const) {
       const a = await project(x, method, { dims: 2, seed: 11 });
