@@ -12,6 +12,11 @@
  * process that only loaded the data and libraries.
  * Targets: accuracy within 2 points of scikit-learn; time ≤ 2× scikit-learn for KNN, logistic
  * regression and SVM, ≤ 3× for the forest and boosting.
+ *
+ * `--plugins` measures the model plugins instead (plugins/models/: knn, logistic_regression, svm,
+ * random_forest, boosted_trees, default params), as `clave train --table` runs them: build, fit on the
+ * float32 examples (standardised inside the plugin on the training rows), predict — the path a run
+ * takes, less its file writes.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -27,6 +32,12 @@ import { fitLogistic } from "../core/ml/logistic.ts";
 import { fitStandardizer } from "../core/ml/standardize.ts";
 import { fitSvm } from "../core/ml/svm.ts";
 import { clusteredTable, splitTable, writeSplit } from "../test/ml/fixtures.ts";
+import { ndarray } from "../core/ndarray.ts";
+import type { ModelPlugin } from "../core/plugin.ts";
+import { builtinPlugins } from "../plugins/index.ts";
+
+/** The model plugin of each core/ml model (`--plugins`). */
+const PLUGINS: Readonly<Record<string, string>> = { knn: "knn", logistic: "logistic_regression", svm: "svm", forest: "random_forest", boosting: "boosted_trees" };
 
 interface Measure {
   wall: number;
@@ -51,7 +62,7 @@ const HWM = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status",
 const args = process.argv.slice(2);
 if (args[0] === "--one") {
   // Child process: one model of clave, measured.
-  const [, dir, model] = args;
+  const [, dir, model, , via] = args;
   const read = (name: string) => decodeNpy(readFileSync(join(dir, `${name}.npy`)), name);
   const Xtr = read("Xtr"), Xte = read("Xte");
   const ytr = Int32Array.from(read("ytr").data as BigInt64Array | Int32Array, Number);
@@ -64,6 +75,20 @@ if (args[0] === "--one") {
     process.exit(0);
   }
   const { fit, reps } = MODELS[model];
+  const plugin = via === "plugin" && PLUGINS[model] ? (builtinPlugins.find((p) => p.kind === "model" && p.name === PLUGINS[model]) as ModelPlugin) : null;
+  const x32 = (X: Float64Array | Float32Array, n: number) => ndarray(Float32Array.from(X), [n, nCols]);
+  const runPlugin = async (): Promise<number> => {
+    const m = await plugin!.build({ inputShape: [nCols], nClasses, seed: 0 }, {});
+    await plugin!.fit(m, { x: x32(Xtr.data as Float64Array, nTrain), y: ytr }, { seed: 0, progress: false });
+    const scores = (await plugin!.predict(m, x32(Xte.data as Float64Array, nTest))).data;
+    let right = 0;
+    for (let i = 0; i < nTest; i++) {
+      let best = 0;
+      for (let k = 1; k < nClasses; k++) if (scores[i * nClasses + k] > scores[i * nClasses + best]) best = k;
+      if (best === yte[i]) right++;
+    }
+    return right / nTest;
+  };
   const run = (): number => {
     if (!fit) {
       fitStandardizer(Xtr.data as Float64Array, nTrain, nCols).transform(Xte.data as Float64Array, nTest);
@@ -74,13 +99,14 @@ if (args[0] === "--one") {
     for (let i = 0; i < nTest; i++) if (pred[i] === yte[i]) right++;
     return right / nTest;
   };
-  run();
+  if (plugin) await runPlugin();
+  else run();
   const walls: number[] = [], cpus: number[] = [];
   let accuracy = NaN;
   for (let r = 0; r < reps; r++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    accuracy = run();
+    accuracy = plugin ? await runPlugin() : run();
     walls.push((performance.now() - t0) / 1000);
     const c = process.cpuUsage(c0);
     cpus.push((c.user + c.system) / 1e6);
@@ -116,10 +142,12 @@ function measure(command: string, argv: string[]): Measure {
   // JSON has no NaN: a model without accuracy (the standardizer) comes back null.
   return { ...m, accuracy: m.accuracy ?? NaN };
 }
-const clave = (model: string, reps = 0) => measure(process.execPath, [SELF, "--one", dir, model, String(reps)]);
+const viaPlugins = args.includes("--plugins");
+const clave = (model: string, reps = 0) => measure(process.execPath, [SELF, "--one", dir, model, String(reps), viaPlugins ? "plugin" : "core"]);
 const python = (model: string, reps: number) => measure("/usr/bin/python3", [PEER, dir, model, String(reps)]);
 
 console.log(`table: ${nRows} × ${nCols}, ${nClasses} classes, train ${nTrain} / test ${nRows - nTrain}, standardized; runtime ${process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}`}`);
+if (viaPlugins) console.log("clave side: the model plugins (build, fit with standardisation inside, predict), default params");
 console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores shared: numbers are only meaningful near 0)\n`);
 const baseClave = clave("none").hwm_kb;
 const basePython = python("none", 0).hwm_kb;

@@ -81,10 +81,10 @@ export function registerMultimodal(program: Command): void {
       "after",
       `
 Tables are joined on --join (default id: clave's aggregates have it, FMA's CSVs get fma/<track id>).
-A table without numeric columns (FMA's tracks.csv, for the labels) joins without being a modality.
+--meta tables (FMA's tracks.csv, for the labels, split, artists) join without being a modality.
 Example (FMA: clave's audio aggregates, the echonest features, labels and split from tracks.csv):
   clave multimodal --model svm,random_forest --table fma_small.aggregates.csv \\
-      --table fma_metadata/echonest.csv --table fma_metadata/tracks.csv \\
+      --table fma_metadata/echonest.csv --meta fma_metadata/tracks.csv \\
       --label track.genre_top --columns 'audio_features.*,mfcc*,chroma*,spectral*,rms*,rolloff*,zero*,tempo' \\
       --split-column none --group artist --folds 5`,
     );

@@ -10,6 +10,7 @@ import { collect } from "./context.ts";
 
 export interface TableFlags {
   table: string[];
+  meta: string[];
   label?: string;
   group?: string;
   splitColumn?: string;
@@ -24,6 +25,7 @@ export interface TableFlags {
 export function addTableFlags(command: Command): Command {
   return command
     .option("--table <csv>", "a feature table (CSV: Kaggle's GTZAN features, FMA's features.csv/echonest.csv, clave's aggregates); repeat to join tables", collect, [])
+    .option("--meta <csv>", "with --table: a table joined for labels, splits, groups, filters, never features (FMA's tracks.csv; repeatable)", collect, [])
     .option("--label <column>", "with --table: the label column (default label)")
     .option("--group <track|artist|none|column>", "with --table: rows kept on one side of a split or fold (default track: a track's segments together)")
     .option("--split-column <column|none>", "with --table: column holding train/validation/test, used as given (default split, when present)")
@@ -61,6 +63,7 @@ export function tableOptions(o: TableFlags): TableOptions {
   const columns = list(o.columns);
   const drop = list(o.drop);
   return {
+    ...(o.meta.length > 0 ? { meta: o.meta } : {}),
     ...(o.label !== undefined ? { label: o.label } : {}),
     ...(o.group !== undefined ? { group: o.group } : {}),
     ...(o.splitColumn !== undefined ? { split: o.splitColumn === "none" ? null : o.splitColumn } : {}),
@@ -77,6 +80,7 @@ export function checkTableFlags(o: TableFlags & { dataset?: string; features?: s
   if (o.table.length === 0) {
     const stray = (["label", "group", "splitColumn", "join", "columns", "drop", "ratios"] as const).filter((k) => o[k] !== undefined);
     if (o.where.length > 0) stray.push("where" as never);
+    if (o.meta.length > 0) stray.push("meta" as never);
     if (stray.length > 0) throw new UsageError(`${stray.map((k) => `--${k === "splitColumn" ? "split-column" : k}`).join(", ")}: only with --table`);
   }
 }

@@ -324,7 +324,7 @@ Examples:
   clave train --model mlp --features mfcc --dataset data/salsa/manifest.csv --from runs/<id>   # transfer
   clave train --model svm --table features_30_sec.csv                      # Kaggle's GTZAN features
   clave train --model knn --table features_3_sec.csv --group track         # a track's 3-s rows on one side
-  clave train --model boosted_trees --table fma_metadata/features.csv --table fma_metadata/tracks.csv \\
+  clave train --model boosted_trees --table fma_metadata/features.csv --meta fma_metadata/tracks.csv \\
       --label track.genre_top --split-column set.split --where set.subset=small`,
     );
   addTableFlags(command).action(train);

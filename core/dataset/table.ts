@@ -15,6 +15,8 @@
  * so the 3-second rows of a track share it). Several tables are joined on a key column (`id` by
  * default): the first table's rows in order, each with the one row of every other table that has its
  * key (a key twice in a later table is refused); rows missing from a later table are left out.
+ * Metadata tables (`meta`: FMA's `tracks.csv`) join the same way and give labels, splits, groups and
+ * filters, never features.
  *
  * Columns that are never features: the label, group, split and key columns, `id`, `track_id`,
  * `filename`, `length` (GTZAN's sample count), `segment`, `fold`, and text columns. Numeric columns
@@ -293,6 +295,11 @@ export function fromArquero(table: aq.ColumnTable, name: string): RawTable {
 // ------------------------------------------------------------------------------------------ datasets
 
 export interface TableOptions {
+  /**
+   * Tables joined for their labels, splits, groups and filters only (FMA's `tracks.csv`): none of
+   * their columns is a feature, numeric or not.
+   */
+  readonly meta?: TableInput | readonly TableInput[];
   /** The label column (default `label`). */
   readonly label?: string;
   /**
@@ -363,8 +370,8 @@ function columnText(column: TableColumn, row: number): string | null {
 
 /** Read each input (a CSV path or an Arquero table). */
 export async function readTables(inputs: TableInput | readonly TableInput[]): Promise<RawTable[]> {
+  if (Array.isArray(inputs) && inputs.length === 0) throw new UsageError("no table given");
   const list = Array.isArray(inputs) ? (inputs as readonly TableInput[]) : [inputs as TableInput];
-  if (list.length === 0) throw new UsageError("no table given");
   const out: RawTable[] = [];
   for (const [i, input] of list.entries()) out.push(typeof input === "string" ? await readTableFile(input) : fromArquero(input, `(table ${i + 1})`));
   return out;
@@ -372,9 +379,10 @@ export async function readTables(inputs: TableInput | readonly TableInput[]): Pr
 
 /**
  * The tables joined on their key, filtered, with features, labels, tracks, groups and (when given)
- * the split of each row. Bad options (a label column no table has) are refused naming the tables.
+ * the split of each row. Tables from `featureTables` on are metadata (`meta`): joined, never features.
+ * Bad options (a label column no table has) are refused naming the tables.
  */
-export function tableDataset(tables: readonly RawTable[], options: TableOptions = {}): TableDataset {
+export function tableDataset(tables: readonly RawTable[], options: TableOptions = {}, featureTables = tables.length): TableDataset {
   const notes: string[] = [];
   const names = tables.map((t) => t.name).join(", ");
   const labelName = options.label ?? "label";
@@ -499,7 +507,7 @@ export function tableDataset(tables: readonly RawTable[], options: TableOptions 
   const chosen: { table: number; column: { name: string; values: Float64Array } }[] = [];
   const withMissing: string[] = [];
   const taken = new Set<string>();
-  for (const [t, table] of tables.entries()) {
+  for (const [t, table] of tables.slice(0, featureTables).entries()) {
     for (const column of table.columns) {
       if (!("values" in column) || taken.has(column.name)) continue;
       taken.add(column.name);
@@ -565,9 +573,11 @@ export function tableDataset(tables: readonly RawTable[], options: TableOptions 
   };
 }
 
-/** Read and prepare in one call. */
+/** Read and prepare in one call: the feature tables, then the `meta` tables. */
 export async function loadTableDataset(inputs: TableInput | readonly TableInput[], options: TableOptions = {}): Promise<TableDataset> {
-  return tableDataset(await readTables(inputs), options);
+  const tables = await readTables(inputs);
+  const meta = options.meta === undefined ? [] : await readTables(options.meta);
+  return tableDataset([...tables, ...meta], options, tables.length);
 }
 
 /** Each row's part: the split column's when given, else a stratified split keeping groups whole. */

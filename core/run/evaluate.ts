@@ -43,6 +43,7 @@ export async function evaluate(run: string | Run, options: EvaluateOptions = {})
   const onWarning = options.onWarning ?? warnToStderr;
   const opened = await openRun(run, options);
   const spec = opened.config.features;
+  if (!spec && opened.config.table) throw new RunError(opened.dir, "this run was trained on a feature table: its test metrics are in metrics.json; score other rows with evaluateRunModel");
   if (!spec) throw new RunError(opened.dir, "this run was trained on arrays, not on a dataset's features: evaluate it with evaluateRunModel");
   if (options.dataset === undefined && !opened.dataset) throw new RunError(opened.dir, "no dataset recorded: give a dataset to evaluate on");
   const ds = await openDataset(options.dataset ?? opened.dataset!.manifest, { onWarning });

@@ -2,8 +2,8 @@
  * Multimodal comparisons, as seed 004 reports them: several feature tables of the same tracks joined by
  * their key (audio aggregates with FMA's echonest features, say), each model cross-validated on each
  * table's columns alone and on all of them concatenated — on the same rows and the same folds, so
- * that the rows of the comparison differ only by the features. A table with no numeric feature
- * column (FMA's tracks.csv, giving the labels) is not a modality.
+ * that the rows of the comparison differ only by the features. `meta` tables (FMA's tracks.csv, giving
+ * the labels) join without being modalities.
  */
 import { basename } from "node:path";
 import * as aq from "arquero";

@@ -51,6 +51,7 @@ function withoutPath(error: Error, file: string): string {
 export async function predict(run: string | Run, files: readonly string[], options: OpenRunOptions = {}): Promise<Predictions> {
   const opened = await openRun(run, options);
   const spec = opened.config.features;
+  if (!spec && opened.config.table) throw new RunError(opened.dir, "this run was trained on a feature table, not on audio: predict table rows with predictRunModel");
   if (!spec) throw new RunError(opened.dir, "this run was trained on arrays, not on a dataset's features: predict with predictRunModel");
   const loaded = await opened.model();
   const featurePlugin = (await registryOrDefault(opened.registry)).feature(spec.plugin);

@@ -3,7 +3,7 @@
  * program) turned into a recorded training — `train` on a table or a dataset, or a cross-validation
  * when it says `folds` — and the value of the sweep's metric read from what was recorded.
  *
- * Keys that say what to train on: model, table, dataset, features, label, group, split_column, join,
+ * Keys that say what to train on: model, table, meta, dataset, features, label, group, split_column, join,
  * columns, drop, where, ratios, seed, epochs, folds, repeats, segment, hop, sr, cache. A key
  * `<feature>.<param>` (`melspectrogram.n_mels`) is a feature param; every other key is a model param.
  *
@@ -24,6 +24,7 @@ import type { ParamValue } from "./spec.ts";
 export const TRIAL_KEYS = [
   "model",
   "table",
+  "meta",
   "dataset",
   "features",
   "label",
@@ -154,6 +155,7 @@ export async function runTrial(config: Readonly<Record<string, ParamValue>>, opt
   if (ratios !== undefined && !(Array.isArray(ratios) && ratios.length === 3 && ratios.every((r) => typeof r === "number"))) throw new ConfigError(where(config, "ratios"), "expected [train, validation, test]");
   const splitColumn = config.split_column;
   const tableOptions = {
+    ...(strings(config, "meta") ? { meta: strings(config, "meta")! } : {}),
     ...(str(config, "label") !== undefined ? { label: str(config, "label")! } : {}),
     ...(str(config, "group") !== undefined ? { group: str(config, "group")! } : {}),
     ...(splitColumn !== undefined ? { split: splitColumn === null || splitColumn === "none" ? null : String(splitColumn) } : {}),

@@ -27,7 +27,7 @@ const ECHONEST = file(
 );
 const TRACKS = file(
   "tracks.csv",
-  ",set,set,track,artist\n,split,subset,genre_top,name\ntrack_id,,,,\n2,training,small,Hip-Hop,AWOL\n3,test,medium,Hip-Hop,AWOL\n5,validation,small,,AWOL\n10,training,small,Pop,Kurt Vile\n",
+  ",set,set,track,artist,track\n,split,subset,genre_top,name,listens\ntrack_id,,,,,\n2,training,small,Hip-Hop,AWOL,1293\n3,test,medium,Hip-Hop,AWOL,514\n5,validation,small,,AWOL,1151\n10,training,small,Pop,Kurt Vile,50135\n",
 );
 
 describe("reading tables", () => {
@@ -90,8 +90,8 @@ describe("tables as datasets", () => {
     expect(data.spec.group).toBe("id");
   });
 
-  test("FMA: features joined with tracks.csv on id; label, split and where from tracks.csv; rows without a label left out", async () => {
-    const data = await loadTableDataset([FMA_FEATURES, TRACKS], { label: "track.genre_top", split: "set.split", where: { "set.subset": ["small"] } });
+  test("FMA: features joined with tracks.csv (meta: no features) on id; label, split and where from it; rows without a label left out", async () => {
+    const data = await loadTableDataset(FMA_FEATURES, { meta: TRACKS, label: "track.genre_top", split: "set.split", where: { "set.subset": ["small"] } });
     // 3 is medium, 5 has no genre_top: 2 and 10 remain.
     expect(data.tracks).toEqual(["fma/000002", "fma/000010"]);
     expect(data.labels).toEqual(["Hip-Hop", "Pop"]);
@@ -99,10 +99,14 @@ describe("tables as datasets", () => {
     expect(data.columns).toEqual(["chroma_cens.kurtosis.01", "chroma_cens.kurtosis.02", "mfcc.mean.01"]);
     expect(data.modality).toEqual([0, 0, 0]);
     expect(data.notes).toContain("1 rows without a track.genre_top: left out");
+    expect(data.spec.sources.map((s) => s.name)).toEqual([FMA_FEATURES, TRACKS]);
+    // Given as a feature table, tracks.csv's numbers would be features.
+    const asFeatures = await loadTableDataset([FMA_FEATURES, TRACKS], { label: "track.genre_top", split: null });
+    expect(asFeatures.columns).toContain("track.listens");
   });
 
   test("multimodal join: every table's columns, each with its modality; unmatched rows and missing columns noted", async () => {
-    const data = await loadTableDataset([FMA_FEATURES, ECHONEST, TRACKS], { label: "track.genre_top", split: null });
+    const data = await loadTableDataset([FMA_FEATURES, ECHONEST], { meta: [TRACKS], label: "track.genre_top", split: null });
     expect(data.tracks).toEqual(["fma/000002", "fma/000003", "fma/000010"]);
     expect(data.columns).toEqual(["chroma_cens.kurtosis.01", "chroma_cens.kurtosis.02", "mfcc.mean.01", "audio_features.acousticness", "audio_features.danceability"]);
     expect(data.modality).toEqual([0, 0, 0, 1, 1]);
@@ -110,8 +114,8 @@ describe("tables as datasets", () => {
     expect(data.notes.join("\n")).toContain("1 numeric columns with missing values left out: ranks.song_hotttnesss_rank");
     expect(Array.from(data.x.data.subarray(5, 10))).toEqual([1.888963, 0.760539, -2, 0.374408, 0.528643].map(Math.fround));
     // Asked for by name, a column with a missing value is refused.
-    await expect(loadTableDataset([FMA_FEATURES, ECHONEST, TRACKS], { label: "track.genre_top", columns: ["ranks.*"] })).rejects.toThrow("column ranks.song_hotttnesss_rank has a missing value");
-    const some = await loadTableDataset([FMA_FEATURES, ECHONEST, TRACKS], { label: "track.genre_top", columns: ["audio_features.*"], drop: ["audio_features.danceability"] });
+    await expect(loadTableDataset([FMA_FEATURES, ECHONEST], { meta: TRACKS, label: "track.genre_top", columns: ["ranks.*"] })).rejects.toThrow("column ranks.song_hotttnesss_rank has a missing value");
+    const some = await loadTableDataset([FMA_FEATURES, ECHONEST], { meta: TRACKS, label: "track.genre_top", columns: ["audio_features.*"], drop: ["audio_features.danceability"] });
     expect(some.columns).toEqual(["audio_features.acousticness"]);
   });
 
@@ -119,7 +123,7 @@ describe("tables as datasets", () => {
     const dup = file("dup.csv", "id,x\nfma/000002,1\nfma/000002,2\n");
     await expect(loadTableDataset([FMA_FEATURES, dup], { label: "x" })).rejects.toThrow('key "fma/000002" of column id is on rows 1 and 2');
     await expect(loadTableDataset(FMA_FEATURES)).rejects.toThrow('no label column "label"');
-    await expect(loadTableDataset([FMA_FEATURES, ECHONEST, TRACKS], { label: "track.genre_top", columns: ["metadata.artist_name"] })).rejects.toThrow("holds text, not numbers");
+    await expect(loadTableDataset([FMA_FEATURES, ECHONEST], { meta: TRACKS, label: "track.genre_top", columns: ["metadata.artist_name"] })).rejects.toThrow("holds text, not numbers");
     await expect(loadTableDataset(FMA_FEATURES, { label: "track_id", group: "artist" })).rejects.toBeInstanceOf(DatasetError);
   });
 

@@ -147,8 +147,11 @@ describe("clave train --table", () => {
     const r = runClave(["train", "--model", "knn", "--table", csv, "--param", "n_neighbors=9", "--runs", join(dir, "cli-runs"), "--json"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const { summary } = JSON.parse(r.stdout) as { summary: { model: string; features: string; examples: { test: number } } };
+    const { summary, dir: runDir } = JSON.parse(r.stdout) as { dir: string; summary: { model: string; features: string; examples: { test: number } } };
     expect(summary).toMatchObject({ model: "knn", features: "table:features_30_sec.csv", examples: { test: testRows.length } });
+    const evaluated = runClave(["evaluate", runDir]);
+    expect(evaluated.code).toBe(1);
+    expect(evaluated.stderr).toContain("this run was trained on a feature table: its test metrics are in metrics.json");
     const both = runClave(["train", "--model", "knn", "--table", csv, "--dataset", "x.csv"]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("give --table or --dataset, not both");

@@ -13,7 +13,7 @@ import { runClave, tempDir } from "../helpers.ts";
 const registry = new Registry(builtinPlugins.map((plugin) => ({ plugin, origin: "builtin" })));
 const dir = tempDir("clave-multimodal-");
 // 4 genres: the audio table tells {a, b} from {c, d}, the second table {a, c} from {b, d}; only together
-// do they tell the four apart. Labels and artists come from a third table without features.
+// do they tell the four apart. Labels and artists come from a third table, joined as metadata.
 const random = mulberry32(11);
 const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 const genres = ["a", "b", "c", "d"];
@@ -28,11 +28,11 @@ writeFileSync(
   `,echonest,echonest\n,audio_features,audio_features\n,energy,valence\ntrack_id,,\n${second.map((r) => r.join(",")).join("\n")}\n`,
 );
 writeFileSync(join(dir, "tracks.csv"), formatCsv(["id", "genre", "artist"], ids.map((id, i) => [id, genres[genreOf(i)], `artist${Math.floor(i / 2)}`])));
-const tables = ["audio.csv", "echonest.csv", "tracks.csv"].map((f) => join(dir, f));
+const [audioCsv, echonestCsv, tracksCsv] = ["audio.csv", "echonest.csv", "tracks.csv"].map((f) => join(dir, f));
 
 describe("multimodal", () => {
   test("each table alone and joined, on the same folds: the joined features tell apart what neither does alone", async () => {
-    const report = await multimodal({ model: "logistic_regression", table: tables, label: "genre", group: "artist", folds: 4, runs: join(dir, "runs"), registry, onWarning: () => undefined });
+    const report = await multimodal({ model: "logistic_regression", table: [audioCsv, echonestCsv], meta: tracksCsv, label: "genre", group: "artist", folds: 4, runs: join(dir, "runs"), registry, onWarning: () => undefined });
     expect(report.results.map((r) => [r.modality, r.columns])).toEqual([
       ["audio.csv", 3],
       ["echonest.csv", 2],
@@ -61,8 +61,8 @@ describe("multimodal", () => {
   });
 
   test("a single table with features is refused; clave multimodal prints one row per model and modality", async () => {
-    await expect(multimodal({ model: "knn", table: [tables[0], tables[2]], label: "genre", runs: join(dir, "runs"), registry })).rejects.toThrow("a multimodal comparison needs two tables with features");
-    const r = runClave(["multimodal", "--model", "knn,svm", "--table", tables[0], "--table", tables[1], "--table", tables[2], "--label", "genre", "--folds", "3", "--runs", join(dir, "cli")]);
+    await expect(multimodal({ model: "knn", table: [audioCsv, tracksCsv], label: "genre", runs: join(dir, "runs"), registry })).rejects.toThrow("a multimodal comparison needs two tables with features");
+    const r = runClave(["multimodal", "--model", "knn,svm", "--table", audioCsv, "--table", echonestCsv, "--meta", tracksCsv, "--label", "genre", "--folds", "3", "--runs", join(dir, "cli")]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     for (const model of ["knn", "svm"]) {

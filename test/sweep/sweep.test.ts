@@ -158,6 +158,40 @@ parameters:
   });
 });
 
+describe("a sweep over a dataset's features", () => {
+  test("feature params as <feature>.<param>, a network's training settings fixed, the validation loss as the metric", async () => {
+    const spec = parseSweepSpec(
+      {
+        method: "grid",
+        metric: { name: "val_loss", goal: "minimize" },
+        parameters: {
+          model: { value: "dense2" },
+          dataset: { value: join(ROOT, "data", "tour", "manifest.csv") },
+          features: { value: "mfcc" },
+          segment: { value: 1 },
+          cache: { value: join(dir, "cache") },
+          epochs: { value: 3 },
+          units: { value: 16 },
+          "mfcc.n_mfcc": { values: [8, 13] },
+        },
+      },
+      "inline",
+    );
+    const result = await sweep({ sweep: spec, runs: join(dir, "audio"), registry, onWarning: quiet });
+    expect(result.trials.map((t) => t.status)).toEqual(["done", "done"]);
+    const runs = (await scanRuns(join(dir, "audio"))).runs;
+    for (const t of result.trials) {
+      const config = JSON.parse(readFileSync(join(dir, "audio", t.run!, "config.json"), "utf8")) as { features: { params: { n_mfcc: number } }; input_shape: number[]; params: { units: number; epochs: number } };
+      expect(config.features.params.n_mfcc).toBe(t.params["mfcc.n_mfcc"] as number);
+      expect(config.input_shape[1]).toBe(t.params["mfcc.n_mfcc"] as number);
+      expect(config.params).toMatchObject({ units: 16, epochs: 3 });
+      const history = JSON.parse(readFileSync(join(dir, "audio", t.run!, "history.json"), "utf8")) as { val_loss: number[] };
+      expect(t.value).toBe(Math.min(...history.val_loss));
+    }
+    expect(runs).toHaveLength(2);
+  }, 120_000);
+});
+
 describe("clave sweep", () => {
   test("trials in parallel worker processes; a failed trial named, exit 1; the ranking printed", () => {
     const yaml = file(
