@@ -60,7 +60,11 @@ type Decision =
   | { kind: "search"; query: string }
   | { kind: "assign"; label: string };
 
-/** Each named track with its one decision; an unknown name, or two decisions on one track, is a usage error. */
+/**
+ * Each named track with its one decision. Usage errors, found before anything is changed: an unknown
+ * name, two decisions on one track, a candidate number out of range, a label that is not one, a
+ * decision on an ambiguous track other than an assignment, nothing to accept.
+ */
 function decisionsByTrack(evidence: Evidence, decisions: ReviewDecisions, file: string): Map<TrackEvidence, Decision> {
   const byName = new Map<string, TrackEvidence>();
   for (const t of evidence.tracks) {
@@ -80,6 +84,12 @@ function decisionsByTrack(evidence: Evidence, decisions: ReviewDecisions, file: 
       throw new UsageError(`--assign ${name}=${decision.label}: not one of the labels (${labels.join(", ")})`);
     }
     if (decision.kind === "search" && decision.query.trim() === "") throw new UsageError(`--search ${name}=: give the words to search for`);
+    if (t.label === null && decision.kind !== "assign" && decision.kind !== "reject") {
+      throw new UsageError(`--${decision.kind} ${t.id}: it is listed under ${t.labels.join(" and ")}; give it a label with --assign ${t.id}=LABEL`);
+    }
+    if (decision.kind === "accept" && !(t.file && IN_MANIFEST.has(t.state)) && t.candidates.length === 0) {
+      throw new UsageError(`--accept ${t.id}: there is no candidate to accept; search again with --search "${t.id}=ARTIST - TITLE"`);
+    }
     out.set(t, decision);
   };
   for (const id of decisions.accept ?? []) add(id, { kind: "accept" });
@@ -102,9 +112,7 @@ async function apply(t: TrackEvidence, decision: Decision, finder: AudioFinder):
       return;
     }
     case "accept": {
-      if (t.label === null) throw new UsageError(`--accept ${t.id}: it is listed under ${t.labels.join(" and ")}; give it a label with --assign ${t.id}=LABEL`);
       if (!(t.file && IN_MANIFEST.has(t.state))) {
-        if (t.candidates.length === 0) throw new UsageError(`--accept ${t.id}: there is no candidate to accept; search again with --search "${t.id}=ARTIST - TITLE"`);
         // The best candidate, even below min_score: the reviewer listened to it.
         const best = t.candidates.reduce((b, c, i) => (c.score > t.candidates[b].score ? i : b), 0);
         await finder.fetch(t, t.chosen ?? best);

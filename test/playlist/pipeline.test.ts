@@ -165,12 +165,15 @@ describe("spotify → yt-dlp → reviewed manifest", () => {
       [["--accept", `spotify/${T(6)}`, "--reject", T(6)], `spotify/${T(6)}: two decisions (accept and reject); give one`],
       [["--accept", `spotify/${T(5)}`], `--accept spotify/${T(5)}: it is listed under rumba and son; give it a label with --assign`],
       [["--accept", `spotify/${T(11)}`], `--accept spotify/${T(11)}: there is no candidate to accept; search again with --search`],
+      // Checked before anything changes: the valid rejection beside it is not carried out either.
+      [["--reject", `spotify/${T(10)}`, "--search", `spotify/${T(5)}=admiralbob77 choice`], `--search spotify/${T(5)}: it is listed under rumba and son; give it a label with --assign`],
     ] as const) {
       const r = await review([...args]);
       expect(r.stderr).toContain(message);
       expect(r.code).toBe(2);
     }
     expect(readFileSync(manifestFile, "utf8")).toBe(before);
+    expect(existsSync(join(data, "audio", `${T(10)}.ogg`))).toBe(true);
   }, 120_000);
 
   test("accept a doubtful match, assign an ambiguous track, search again with other words, reject one: the manifest follows", async () => {
