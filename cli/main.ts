@@ -15,6 +15,7 @@ import { registerDataset } from "./dataset.ts";
 import { registerDoctor } from "./doctor.ts";
 import { registerFeatures } from "./features.ts";
 import { registerPlot } from "./plot.ts";
+import { registerReport } from "./report.ts";
 import { registerPlugins } from "./plugins.ts";
 import { registerRun } from "./run.ts";
 import { registerSweep } from "./sweep.ts";
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerPlot(program);
   registerSpotify(program);
+  registerReport(program);
   registerAnalyze(program);
   return program;
 }
