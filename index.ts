@@ -15,7 +15,7 @@ export * from "./core/index.ts";
 export * as aq from "arquero";
 export { builtinPlugins };
 // Readers of the published datasets' own tables (FMA metadata, Kaggle's GTZAN feature CSVs).
-export { readFmaTracks, readFmaGenres, fmaAudioPath, fmaKnownIssue } from "./plugins/sources/fma.ts";
+export { readFmaTracks, readFmaGenres, readFmaFeatures, fmaAudioPath, fmaKnownIssue } from "./plugins/sources/fma.ts";
 export { readGtzanFeatures, gtzanTrackId } from "./plugins/sources/gtzan.ts";
 export { sturmSplit } from "./plugins/sources/gtzan-sturm-split.ts";
 export { renderClip, clipSpec, SYNTHETIC_STYLES } from "./plugins/sources/synthetic.ts";

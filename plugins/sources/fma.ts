@@ -18,6 +18,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as aq from "arquero";
 import { z } from "zod";
+import { readTableFile } from "../../core/dataset/table.ts";
 import { DatasetError } from "../../core/errors.ts";
 import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
@@ -90,6 +91,19 @@ export async function readFmaTracks(file: string): Promise<aq.ColumnTable> {
   }
   const renamed = Object.fromEntries(cols.map((c, i) => [c, i === 0 ? "track_id" : `${groups[i]}.${names[i]}`]));
   return raw.slice(3).rename(renamed).reify();
+}
+
+/**
+ * `features.csv` (librosa features: 518 columns under three header rows, `chroma_cens.kurtosis.01`) or
+ * `echonest.csv` (`audio_features.acousticness`, `metadata.artist_name`, ...) as an Arquero table:
+ * one row per track, `id` (`fma/000002`, the manifest's id) and `track_id` first, numbers as numbers.
+ * The file is streamed (features.csv is 950 MB); see core/dataset/table.ts, which `clave train
+ * --table` reads it with.
+ */
+export async function readFmaFeatures(file: string): Promise<aq.ColumnTable> {
+  const table = await readTableFile(file);
+  if (!table.columns.some((c) => c.name === "track_id")) throw new DatasetError(file, "not one of FMA's feature tables: expected header rows, then a track_id row");
+  return aq.table(Object.fromEntries(table.columns.map((c) => [c.name, "values" in c ? c.values : c.text])));
 }
 
 /** `genres.csv` as an Arquero table: genre_id, #tracks, parent, title, top_level. */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import * as aq from "arquero";
 import { loadTableDataset, readTableFile, tableDataset, tableFolds, tableSplit, fromArquero } from "../../core/dataset/table.ts";
 import { DatasetError } from "../../core/errors.ts";
+import { readFmaFeatures } from "../../plugins/sources/fma.ts";
 import { tempDir } from "../helpers.ts";
 import { GTZAN_FEATURE_COLUMNS, writeGtzanLike } from "../run/table-fixtures.ts";
 
@@ -40,6 +41,14 @@ describe("reading tables", () => {
     const col = t.columns[3];
     expect("values" in col && Array.from(col.values)).toEqual([5.230309, 0.760539, -0.077654, -0.291193]);
     expect(t.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("readFmaFeatures: FMA's feature tables as Arquero tables keyed by track", async () => {
+    const table = await readFmaFeatures(ECHONEST);
+    expect(table.columnNames().slice(0, 3)).toEqual(["id", "track_id", "audio_features.acousticness"]);
+    expect(table.get("id", 2)).toBe("fma/000010");
+    expect(table.get("audio_features.danceability", 1)).toBe(0.528643);
+    await expect(readFmaFeatures(file("plain.csv", "a,b\n1,2\n"))).rejects.toThrow("not one of FMA's feature tables");
   });
 
   test("echonest.csv: the shared first level dropped, quoted commas kept, missing cells NaN, text columns text", async () => {
