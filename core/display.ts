@@ -10,9 +10,10 @@
  *     import { show, aq } from "clave";
  *     show(aq.table({ genre: ["son", "rumba"], tracks: [66, 44] }));
  */
+import { readFile } from "node:fs/promises";
 import { inspect } from "node:util";
 import { ColumnTable } from "arquero";
-import { printable } from "./text.ts";
+import { escapeHtml, printable } from "./text.ts";
 
 /** What tslab's `display` offers (the subset clave uses). */
 export interface NotebookDisplay {
@@ -87,6 +88,24 @@ export function tableText(table: ColumnTable, rows = TABLE_ROWS): string {
   const n = table.numRows();
   out.push(n > rows ? `(${rows} of ${n} rows × ${names.length} columns)` : `(${n} rows × ${names.length} columns)`);
   return out.join("\n");
+}
+
+/** An audio player for WAV (or other) bytes, as HTML with the sound inline (no file is served). */
+export function audioHtml(bytes: Uint8Array, mime = "audio/wav", caption = ""): string {
+  const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+  const label = caption ? `<div style="font-size: 12px; color: #444;">${escapeHtml(caption)}</div>` : "";
+  return `<div>${label}<audio controls preload="none" src="data:${mime};base64,${data}"></audio></div>`;
+}
+
+/**
+ * Play a sound in a notebook: a WAV file's path (or its bytes) becomes an audio player in the cell.
+ * Outside a notebook it prints what it would play.
+ */
+export async function showAudio(audio: string | Uint8Array, caption = typeof audio === "string" ? audio : ""): Promise<void> {
+  const bytes = typeof audio === "string" ? new Uint8Array(await readFile(audio)) : audio;
+  const display = notebookDisplay();
+  if (display) display.html(audioHtml(bytes, "audio/wav", caption));
+  else process.stdout.write(`${printable(caption || "audio")} (${bytes.length} bytes of audio)\n`);
 }
 
 function isSvgRenderable(value: unknown): value is SvgRenderable {

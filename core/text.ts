@@ -18,6 +18,11 @@ export function printable(text: string): string {
   });
 }
 
+/** Text for HTML content and attribute values: every character that means something in HTML escaped. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
 /** A line of a message for the terminal: `clave: <text>` with the data in it made printable. */
 export function messageLine(text: string): string {
   return `clave: ${printable(text)}\n`;

@@ -8,16 +8,12 @@
  */
 import { join } from "node:path";
 import { writeFileAtomic } from "../fsutil.ts";
+import { escapeHtml } from "../text.ts";
 import { formatCsv, type CsvCell } from "../dataset/csv.ts";
 import { AUDIO_DIR, REVIEW_CSV, REVIEW_HTML, TO_REVIEW, type Evidence, type TrackEvidence } from "./evidence.ts";
 import { describeCounts } from "./tracks.ts";
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Text made safe in HTML content and quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
-}
+export { escapeHtml };
 
 /** `url` when it is http(s), else null: no `javascript:` or `data:` link comes from data. */
 export function httpUrl(url: string): string | null {

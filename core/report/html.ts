@@ -4,11 +4,9 @@
  */
 import type * as aq from "arquero";
 import type { Chart } from "../charts/chart.ts";
+import { escapeHtml } from "../text.ts";
 
-/** Text for HTML content and attribute values: every character that means something in HTML escaped. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
+export { escapeHtml };
 
 /** How a table's numbers are shown: a column's decimals, or a percentage. */
 export interface TableFormat {
