@@ -34,9 +34,9 @@ import {
   type ParamsOf,
   type ParamsSchema,
 } from "./plugin.ts";
-import { mulberry32, withSeededRandom } from "./random.ts";
+import { withSeededRandom } from "./random.ts";
 import { augmentProblem } from "./train/augment.ts";
-import { batchRanges, exampleSize, gatherRows, predictInBatches, shuffledIndices } from "./train/batches.ts";
+import { batchRanges, exampleOrder, exampleSize, gatherRows, predictInBatches, shuffledIndices } from "./train/batches.ts";
 import { fitNetwork, type OutputLoss, type TrainingPhase } from "./train/fit.ts";
 import { installLeanBackward } from "./train/gradients.ts";
 import { pickTrainingParams, trainingParamsShape, type TrainingDefaults, type TrainingParams } from "./train/params.ts";
@@ -151,7 +151,7 @@ export async function fitLayersModel(model: TF.LayersModel, data: LabelledArray,
   installLeanBackward(tf);
   const history: History = {};
   const batchSize = Math.max(1, options.batchSize ?? 32);
-  const order = mulberry32((options.seed ^ 0x0ba7c4e5) >>> 0);
+  const order = exampleOrder(options.seed);
   const batches = (set: LabelledArray, shuffle: boolean) =>
     tf.data.generator(function* () {
       const n = set.x.shape[0];

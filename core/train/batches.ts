@@ -7,12 +7,21 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { ndarray, sizeOf, type NdArray } from "../ndarray.ts";
+import { mulberry32 } from "../random.ts";
 
 type Tf = typeof TF;
 
 /** Floats in one example of `x` (`[n, ...example]`). */
 export function exampleSize(x: NdArray): number {
   return sizeOf(x.shape.slice(1));
+}
+
+/**
+ * The generator of the examples' order, epoch after epoch, from a training seed: a stream of its
+ * own, apart from the one (Math.random) initialisers and dropout masks draw from.
+ */
+export function exampleOrder(seed: number): () => number {
+  return mulberry32((seed ^ 0x0ba7c4e5) >>> 0);
 }
 
 /** `[0, n)` in a random order drawn from `random` (Fisher–Yates). */
@@ -25,6 +34,23 @@ export function shuffledIndices(n: number, random: () => number): Int32Array {
     order[j] = t;
   }
   return order;
+}
+
+/** When the event loop last turned during training. */
+let lastTurn = 0;
+
+/**
+ * Let the event loop turn, at most every 50 ms of work. Training awaits only promises that settle at
+ * once (a batch's loss), so without this it never reaches the event loop; Bun's garbage collector
+ * runs from there, and each step's garbage (tfjs's bookkeeping, 10–15 MB a step for the
+ * token-attention CNN) piled up until the fit ended: a peak that grew with the number of steps,
+ * hence with the dataset. Every 50 ms, not every step: a turn costs about a millisecond, as much as
+ * a whole step of a small dense network.
+ */
+export async function yieldToEventLoop(): Promise<void> {
+  if (performance.now() - lastTurn < 50) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  lastTurn = performance.now();
 }
 
 /** `[start, end)` of each batch of `batchSize` over `n` examples; the last one may be smaller. */
@@ -74,6 +100,7 @@ export async function forEachBatch(
     } finally {
       batch.dispose();
     }
+    await yieldToEventLoop();
   }
 }
 

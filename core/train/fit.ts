@@ -18,9 +18,19 @@ import type * as TF from "@tensorflow/tfjs";
 import { sizeOf } from "../ndarray.ts";
 import type { LabelledArray, History } from "../plugin.ts";
 import { progress } from "../progress.ts";
-import { mulberry32, withSeededRandom } from "../random.ts";
+import { withSeededRandom } from "../random.ts";
 import { augments, BatchAugmenter } from "./augment.ts";
-import { batchRanges, exampleSize, featureStatistics, forEachBatch, gatherRows, oneHotRows, shuffledIndices } from "./batches.ts";
+import {
+  batchRanges,
+  exampleOrder,
+  exampleSize,
+  featureStatistics,
+  forEachBatch,
+  gatherRows,
+  oneHotRows,
+  shuffledIndices,
+  yieldToEventLoop,
+} from "./batches.ts";
 import { balancedClassWeights } from "./class-weights.ts";
 import { installLeanBackward } from "./gradients.ts";
 import { EarlyStopping } from "./early-stopping.ts";
@@ -194,7 +204,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
   const yBuffer = new Float32Array(batchSize * nClasses);
   // Separate seeded streams: the order of the examples, the augmentations, and (Math.random) the
   // initialisers and dropout masks, so turning one on does not change the others.
-  const order = mulberry32((options.seed ^ 0x0ba7c4e5) >>> 0);
+  const order = exampleOrder(options.seed);
   const augmenter = augments(s)
     ? new BatchAugmenter(s, {
         seed: (options.seed ^ 0x5eed_a06d) >>> 0,
@@ -262,6 +272,7 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
             } finally {
               tf.dispose([x, y, ...targets]);
             }
+            await yieldToEventLoop();
           }
           const logs = normalizeLogs(Object.fromEntries([...totals].map(([k, v]) => [k, v / n])), outputWeights);
           if (options.validation) {
