@@ -16,6 +16,7 @@ import { Worker } from "node:worker_threads";
 import { ClaveError } from "../errors.ts";
 import type { FeatureRequest } from "./extract.ts";
 import type { AggregateOptions } from "./aggregate.ts";
+import type { FeatureSpec, SegmentInfo } from "../run/features.ts";
 
 /** A feature as workers receive it: by plugin name (workers resolve it in their own registry). */
 export interface FeatureJobSpec {
@@ -34,6 +35,19 @@ export interface ClipJob {
    * keyed by what is there now); a recorded hash that differs makes the clip fail.
    */
   readonly hash: string;
+  /**
+   * Instead of the pool's features: the clip's model examples for this spec (core/run/features.ts
+   * `trackExamples`: decoded at `spec.sr`, segmented, each segment's feature through the cache). The
+   * file is not hashed (segments are cached by the hash of their samples).
+   */
+  readonly examples?: FeatureSpec;
+}
+
+/** A clip's examples (`ClipJob.examples`): `[segments, ...exampleShape]` row-major, and where each segment is. */
+export interface ClipExamples {
+  readonly data: Float32Array;
+  readonly shape: number[];
+  readonly segments: SegmentInfo[];
 }
 
 export interface ClipOutcome {
@@ -46,6 +60,8 @@ export interface ClipOutcome {
   /** Aggregate rows (when asked for). */
   readonly aggregates?: Record<string, number>[];
   readonly samples: number;
+  /** The clip's examples, when the job asked for them. */
+  readonly examples?: ClipExamples;
 }
 
 export interface ClipFailure {
@@ -56,7 +72,8 @@ export interface ClipFailure {
 
 export interface DatasetExtractOptions {
   readonly features: readonly FeatureJobSpec[];
-  readonly cacheDir: string;
+  /** The feature cache (null: none, for jobs that ask for examples only). */
+  readonly cacheDir: string | null;
   /** Sampling rate to decode at (default 22050). */
   readonly sr?: number;
   /** Worker threads (default: every core). */
@@ -86,7 +103,7 @@ export interface FeatureWorkerData {
   /** Module exporting the built-in feature plugins (`builtinPlugins`, or `stackableBuiltins` + default). */
   readonly builtinsUrl: string;
   readonly features: readonly FeatureJobSpec[];
-  readonly cacheDir: string;
+  readonly cacheDir: string | null;
   readonly sr: number;
   readonly pluginFiles: readonly string[];
   readonly aggregate: AggregateOptions | null;

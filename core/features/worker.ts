@@ -4,6 +4,8 @@
  * the manifest's hash only says what the file held when the manifest was made, and features of other
  * bytes must never be served), read what the cache already holds, decode and extract only if something
  * is missing, store, reply with a small summary (and aggregates when asked), and let the clip go.
+ * A job that asks for a clip's model examples instead (training data, core/run/data.ts) gets them back,
+ * its buffer transferred, not copied.
  */
 import { readFile, stat } from "node:fs/promises";
 import { basename, dirname } from "node:path";
@@ -21,6 +23,7 @@ import { aggregateFeatures } from "./aggregate.ts";
 import { FeatureCache } from "./cache.ts";
 import type { ClipJob, ClipOutcome, FeatureWorkerData } from "./dataset.ts";
 import { extractFeatures } from "./extract.ts";
+import { trackExamples } from "../run/features.ts";
 
 /** Start serving jobs on `parentPort`. Called in the worker by the bootstrap with clave's library entry. */
 export async function runFeatureWorker(): Promise<void> {
@@ -43,11 +46,19 @@ export async function runFeatureWorker(): Promise<void> {
     return { plugin, params: resolveParams(plugin, f.params) as Record<string, unknown>, as: f.as };
   });
   // The store is this command's output: a write that fails is the clip's failure, named in the report.
-  const cache = new FeatureCache(data.cacheDir, { writeErrors: "throw" });
+  const store = data.cacheDir === null ? undefined : new FeatureCache(data.cacheDir, { writeErrors: "throw" });
+  // For examples the cache is a convenience, as on the main thread: a failing write warns once and computing goes on.
+  const cache = data.cacheDir === null ? undefined : new FeatureCache(data.cacheDir);
   port.on("message", async (msg: { type: string; job: ClipJob }) => {
     if (msg.type !== "job") return;
     try {
-      port.postMessage({ type: "done", outcome: await processClip(msg.job, features, cache, data) });
+      if (msg.job.examples) {
+        const outcome = await clipExamples(msg.job, msg.job.examples, registry, cache);
+        port.postMessage({ type: "done", outcome }, [outcome.examples!.data.buffer as ArrayBuffer]);
+        return;
+      }
+      if (!store) throw new Error("feature worker: no cache folder to store features in");
+      port.postMessage({ type: "done", outcome: await processClip(msg.job, features, store, data) });
     } catch (error) {
       port.postMessage({ type: "failed", reason: error instanceof Error ? error.message : String(error) });
     }
@@ -73,6 +84,21 @@ async function fileStamp(path: string): Promise<string> {
   } catch (error) {
     throw fileError(path, error);
   }
+}
+
+/** A clip's model examples, as core/run/data.ts computes them on the main thread. */
+async function clipExamples(job: ClipJob, spec: NonNullable<ClipJob["examples"]>, registry: Registry, cache: FeatureCache | undefined): Promise<ClipOutcome> {
+  const signal = await loadAudio(job.path, { sr: spec.sr });
+  const examples = await trackExamples(signal, job.id, spec, registry.feature(spec.plugin), { ...(cache ? { cache } : {}), source: job.path });
+  return {
+    id: job.id,
+    path: job.path,
+    hash: job.hash,
+    cached: 0,
+    computed: examples.x.shape[0],
+    samples: signal.y.length,
+    examples: { data: examples.x.data, shape: [...examples.x.shape], segments: examples.segments },
+  };
 }
 
 async function processClip(

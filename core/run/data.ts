@@ -2,11 +2,17 @@
  * A dataset's splits as arrays: every track of the manifest's train, validation and test parts
  * decoded, segmented and turned into examples by a feature spec, with the track each example comes
  * from (for track-level evaluation). Tracks that fail are reported and left out; the others go on.
+ * With several tracks and cores, the tracks are decoded and their features computed in the feature
+ * worker pool (core/features/dataset.ts), through the same cache; a feature plugin that is not built in
+ * (the workers could not resolve it) is computed here on the main thread.
  */
+import { availableParallelism } from "node:os";
 import { loadAudio } from "../audio/load.ts";
-import { rowsOfSplit, trackPath, type Manifest, type Split } from "../dataset/manifest.ts";
+import { rowsOfSplit, trackPath, type Manifest, type ManifestRow, type Split } from "../dataset/manifest.ts";
+import { builtinPluginList } from "../defaults.ts";
 import { DatasetError } from "../errors.ts";
 import type { FeatureCache } from "../features/cache.ts";
+import { extractDataset } from "../features/dataset.ts";
 import { ndarray, sizeOf, type NdArray } from "../ndarray.ts";
 import type { FeaturePlugin, LabelledArray, TrackProblem } from "../plugin.ts";
 import { progress } from "../progress.ts";
@@ -38,9 +44,18 @@ export interface DatasetArraysOptions {
   readonly cache?: FeatureCache;
   /** Text of the progress bar. */
   readonly label?: string;
+  /** Worker threads computing the tracks' examples (default: every core; 1: all on the main thread). */
+  readonly workers?: number;
 }
 
-function concat(parts: { x: NdArray<Float32Array>; y: number; track: string; segments: readonly SegmentInfo[] }[], shape: readonly number[]): SegmentSet {
+type TrackPart = { x: NdArray<Float32Array>; y: number; track: string; segments: readonly SegmentInfo[] };
+
+/** Whether feature workers (which build their registry from the built-ins) run `plugin` itself. */
+function workersCanRun(plugin: FeaturePlugin): boolean {
+  return builtinPluginList().includes(plugin);
+}
+
+function concat(parts: TrackPart[], shape: readonly number[]): SegmentSet {
   const size = sizeOf(shape);
   const n = parts.reduce((s, p) => s + p.x.shape[0], 0);
   const x = new Float32Array(n * size);
@@ -77,29 +92,69 @@ export async function datasetArrays(
   const labels = options.labels ? [...options.labels] : [...new Set(rows.map((r) => r.label))].sort();
   const index = new Map(labels.map((l, i) => [l, i]));
   const problems: TrackProblem[] = [];
-  const parts = new Map<string, { x: NdArray<Float32Array>; y: number; track: string; segments: readonly SegmentInfo[] }[]>();
+  const parts = new Map<string, TrackPart[]>();
   let shape: readonly number[] | undefined;
+  const add = (row: ManifestRow, path: string, y: number, x: NdArray<Float32Array>, segments: readonly SegmentInfo[]) => {
+    const exampleShape = x.shape.slice(1);
+    shape ??= exampleShape;
+    if (exampleShape.some((d, i) => d !== shape![i]) || exampleShape.length !== shape.length) {
+      problems.push({ path, reason: `${row.id}: examples of shape [${exampleShape.join(", ")}] where the others have [${shape.join(", ")}] (different sampling rate?)` });
+      return;
+    }
+    const list = parts.get(row.split) ?? [];
+    list.push({ x, y, track: row.id, segments });
+    parts.set(row.split, list);
+  };
+  const labelOf = (row: ManifestRow): number => {
+    const y = index.get(row.label);
+    if (y === undefined) throw new Error(`label ${JSON.stringify(row.label)} is not one of the model's labels (${labels.join(", ")})`);
+    return y;
+  };
+  const workers = Math.min(options.workers ?? availableParallelism(), rows.length);
   const bar = progress(rows.length, options.label ?? "features");
   try {
-    for (const row of rows) {
-      const path = trackPath(manifest, row);
-      try {
-        const y = index.get(row.label);
-        if (y === undefined) throw new Error(`label ${JSON.stringify(row.label)} is not one of the model's labels (${labels.join(", ")})`);
-        const signal = await loadAudio(path, { sr: spec.sr });
-        const examples = await trackExamples(signal, row.id, spec, plugin, { ...(options.cache ? { cache: options.cache } : {}), source: path });
-        const exampleShape = examples.x.shape.slice(1);
-        shape ??= exampleShape;
-        if (exampleShape.some((d, i) => d !== shape![i]) || exampleShape.length !== shape.length) {
-          throw new Error(`examples of shape [${exampleShape.join(", ")}] where the others have [${shape.join(", ")}] (different sampling rate?)`);
+    if (workers > 1 && workersCanRun(plugin)) {
+      // Jobs by position, so two rows of one id stay two tracks; results are put back in row order.
+      const wanted: { row: ManifestRow; path: string; y: number }[] = [];
+      for (const row of rows) {
+        const path = trackPath(manifest, row);
+        try {
+          wanted.push({ row, path, y: labelOf(row) });
+        } catch (error) {
+          problems.push({ path, reason: `${row.id}: ${error instanceof Error ? error.message : String(error)}` });
+          bar.tick(1, row.id);
         }
-        const list = parts.get(row.split) ?? [];
-        list.push({ x: examples.x, y, track: row.id, segments: examples.segments });
-        parts.set(row.split, list);
-      } catch (error) {
-        problems.push({ path, reason: `${row.id}: ${error instanceof Error ? error.message : String(error)}` });
       }
-      bar.tick(1, row.id);
+      const result = await extractDataset(
+        wanted.map((w, i) => ({ id: String(i), path: w.path, hash: "", examples: spec })),
+        {
+          features: [],
+          cacheDir: options.cache?.dir ?? null,
+          sr: spec.sr,
+          workers,
+          onClip: (_done, _total, outcome) => bar.tick(1, wanted[Number(outcome.id)].row.id),
+        },
+      );
+      const byJob = new Map(result.outcomes.map((o) => [Number(o.id), o]));
+      const failed = new Map(result.failures.map((f) => [Number(f.id), f.reason]));
+      wanted.forEach((w, i) => {
+        const examples = byJob.get(i)?.examples;
+        if (examples) add(w.row, w.path, w.y, ndarray(examples.data, examples.shape), examples.segments);
+        else problems.push({ path: w.path, reason: `${w.row.id}: ${failed.get(i) ?? "no examples"}` });
+      });
+    } else {
+      for (const row of rows) {
+        const path = trackPath(manifest, row);
+        try {
+          const y = labelOf(row);
+          const signal = await loadAudio(path, { sr: spec.sr });
+          const examples = await trackExamples(signal, row.id, spec, plugin, { ...(options.cache ? { cache: options.cache } : {}), source: path });
+          add(row, path, y, examples.x, examples.segments);
+        } catch (error) {
+          problems.push({ path, reason: `${row.id}: ${error instanceof Error ? error.message : String(error)}` });
+        }
+        bar.tick(1, row.id);
+      }
     }
   } finally {
     bar.stop();
