@@ -5,7 +5,8 @@ Run by bench/train.ts with Debian's /usr/bin/python3 (torch, numpy) and
 OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; prints one JSON line per architecture.
 Usage: python3 bench/train_torch.py SPEC_JSON  (a list of {name, plugin, params, input, batch, classes,
 warmup, steps}); python3 bench/train_torch.py --memory SPEC_JSON (one {name, plugin, params, input, batch,
-classes, examples, validation, epochs}: the peak RSS of training on an in-memory set, bench/train-memory.ts). Each model is the same layer stack as the clave plugin's defaults, same sizes
+classes, examples, validation, epochs}: the peak RSS of training on an in-memory set, bench/train-memory.ts);
+python3 bench/train_torch.py --parity SPEC_JSON (test accuracy per seed of training on given arrays, bench/parity.ts). Each model is the same layer stack as the clave plugin's defaults, same sizes
 (convolutions channels-first here), so the work per sample is the same; the per-feature
 standardisation layer of the tfjs models (an elementwise affine map) has no twin.
 """
@@ -296,9 +297,86 @@ def memory(spec):
     print(json.dumps({"name": spec["name"], "base_mb": base, "data_mb": data, "peak_mb": peak_mb(), "cpu_s": time.process_time() - start}), flush=True)
 
 
+def parity(spec):
+    """Test accuracy of the twin trained on the arrays clave trained on (bench/parity.ts), per seed: inputs
+    standardised per feature (last axis) with the training set's mean and population std (clave's
+    standardise layer), Adam (AdamW when weight_decay > 0) at the plugin's learning rate, batches of its
+    size in a new order each epoch, balanced class weights when the plugin uses them, and early stopping on
+    the validation loss with its patience (0: never), the best epoch's weights restored."""
+    import copy
+    import resource
+
+    import numpy as np
+
+    shape, classes, s = spec["input"], spec["classes"], spec["training"]
+    files, counts = spec["files"], spec["counts"]
+
+    def part(name):
+        x = np.fromfile(files["x_" + name], dtype=np.float32).reshape(counts[name], *shape)
+        y = np.fromfile(files["y_" + name], dtype=np.int32).astype(np.int64)
+        return torch.from_numpy(x), torch.from_numpy(y)
+
+    (x, y), (vx, vy), (tx, ty) = part("train"), part("validation"), part("test")
+    flat = x.reshape(-1, shape[-1]).double()
+    mean = flat.mean(0)
+    std = flat.var(0, unbiased=False).sqrt()
+    std = torch.where(std ** 2 > 1e-12, std, torch.ones_like(std))
+    mean, std = mean.float(), std.float()
+    x, vx, tx = (x - mean) / std, (vx - mean) / std, (tx - mean) / std
+    weight = None
+    if s["class_weight"] == "balanced":
+        counts_y = torch.bincount(y, minlength=classes).double()
+        weight = (len(y) / (classes * counts_y.clamp(min=1))).float()
+
+    def loss_on(model, xb, yb):
+        loss = nn.functional.cross_entropy(model(xb), yb, weight=weight)
+        return loss + model.penalty() if hasattr(model, "penalty") else loss
+
+    start = time.process_time()
+    accs, epochs_run = [], []
+    batch = s["batch_size"]
+    for seed in spec["seeds"]:
+        torch.manual_seed(seed)
+        model = build(spec["plugin"], shape, classes, spec.get("params", {}))
+        opt = (torch.optim.AdamW(model.parameters(), s["learning_rate"], weight_decay=s["weight_decay"])
+               if s["weight_decay"] > 0 else torch.optim.Adam(model.parameters(), s["learning_rate"]))
+        best, best_state, waited, epochs = float("inf"), None, 0, 0
+        for _ in range(s["epochs"]):
+            epochs += 1
+            model.train()
+            order = torch.randperm(len(y))
+            for i in range(0, len(y), batch):
+                rows = order[i : i + batch]
+                opt.zero_grad()
+                loss_on(model, x[rows], y[rows]).backward()
+                opt.step()
+            model.eval()
+            with torch.no_grad():
+                total = sum(nn.functional.cross_entropy(model(vx[i : i + batch]), vy[i : i + batch], weight=weight, reduction="sum").item()
+                            for i in range(0, len(vy), batch))
+            # clave's validation loss is the mean weighted loss per example
+            val = total / len(vy)
+            if val < best:
+                best, best_state, waited = val, copy.deepcopy(model.state_dict()), 0
+            else:
+                waited += 1
+                if s["early_stopping"] > 0 and waited >= s["early_stopping"]:
+                    break
+        model.load_state_dict(best_state)
+        model.eval()
+        with torch.no_grad():
+            pred = torch.cat([model(tx[i : i + batch]).argmax(1) for i in range(0, len(ty), batch)])
+        accs.append((pred == ty).double().mean().item())
+        epochs_run.append(epochs)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"name": spec["name"], "acc": accs, "epochs": epochs_run, "cpu_s": time.process_time() - start, "peak_mb": peak}), flush=True)
+
+
 def main():
     if sys.argv[1] == "--memory":
         memory(json.loads(sys.argv[2]))
+    elif sys.argv[1] == "--parity":
+        parity(json.loads(sys.argv[2]))
     else:
         speed(json.loads(sys.argv[1]))
 
