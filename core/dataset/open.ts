@@ -73,6 +73,8 @@ export interface OpenDatasetOptions {
   readonly root?: string;
   /** Where warnings go (default: stderr as `clave: warning: ...`). */
   readonly onWarning?: WarningSink;
+  /** Warn about classes missing from a part of the split (default true; off for uses that ignore splits). */
+  readonly splitWarnings?: boolean;
 }
 
 /**
@@ -84,7 +86,7 @@ export async function dataset(file: string | Dataset, options: OpenDatasetOption
   if (file instanceof Dataset) return file;
   const path = resolve(file);
   const manifest = await readManifest(path, options.root !== undefined ? { root: options.root } : {});
-  const warnings = [...labelCaseWarnings(manifest.rows), ...emptySplitWarnings(manifest)];
+  const warnings = [...labelCaseWarnings(manifest.rows), ...(options.splitWarnings === false ? [] : emptySplitWarnings(manifest))];
   for (const w of warnings) (options.onWarning ?? warnToStderr)(w);
   return new Dataset(path, manifest, warnings);
 }

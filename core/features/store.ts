@@ -108,7 +108,8 @@ export async function extract(data: string | Dataset, features: string | readonl
   const names = typeof features === "string" ? features.split(",").map((s) => s.trim()).filter((s) => s !== "") : [...features];
   const specs = featureJobSpecs(registry, names, options.params ?? {});
   const sr = options.sr ?? 22050;
-  const ds = await openDataset(data, options.onWarning ? { onWarning: options.onWarning } : {});
+  // Extraction does not use the split: only what concerns the labels is warned about.
+  const ds = await openDataset(data, { splitWarnings: false, ...(options.onWarning ? { onWarning: options.onWarning } : {}) });
   const out = resolve(options.out ?? join(dirname(ds.file), "features"));
   const segmentFrames = options.segmentSeconds !== undefined ? Math.max(1, Math.floor((options.segmentSeconds * sr) / 512)) : undefined;
   if (options.segmentSeconds !== undefined && !(options.segmentSeconds > 0)) throw new UsageError(`segmentSeconds ${options.segmentSeconds}: expected a positive number`);

@@ -2,7 +2,9 @@
  * A study report in one file: `report(run)` (or a folder of runs) writes a self-contained HTML page —
  * inline SVG figures, no scripts, nothing fetched — with the dataset's balance and splits, views of
  * the audio features, the training curves, metrics per level and per class, the confusion matrices,
- * the analyses written under the run's `analysis/` folder, and for several runs a comparison table.
+ * the analyses of the run (those written under its `analysis/` folder, and by default the errors, a
+ * PCA of its vectors and, for attention models, the attention, computed when missing), and for
+ * several runs a comparison table.
  *
  *     const { file } = await report("20250101-120000-lstm-3fa9c1");   // runs/<id>/report.html
  */
@@ -10,6 +12,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import * as aq from "arquero";
+import { analyze, type AnalysisName } from "../analysis/index.ts";
 import type { Chart } from "../charts/chart.ts";
 import { classBalanceChart } from "../charts/class-balance.ts";
 import { classScoresChart } from "../charts/class-scores.ts";
@@ -30,8 +33,19 @@ export interface ReportOptions {
   readonly out?: string;
   /** Folder of the runs, for a run given by id (default `runs`). */
   readonly runs?: string;
+  /**
+   * Analyses computed for the report when the run has none of that name yet (default: errors, a PCA
+   * embedding, and attention for models that have it); false: only those already written.
+   */
+  readonly analyses?: readonly AnalysisName[] | false;
   readonly registry?: Registry;
 }
+
+/** What a report computes by default: cheap, and meaningful for any classifier. */
+export const REPORT_ANALYSES: readonly AnalysisName[] = ["errors", "embedding", "attention"];
+const REPORT_ANALYSIS_PARAMS: Partial<Record<AnalysisName, Record<string, unknown>>> = {
+  embedding: { methods: ["pca"], dims: [2], split: "all" },
+};
 
 export interface ReportResult {
   readonly file: string;
@@ -169,7 +183,23 @@ function overviewSection(run: Run): Section {
   return { id: "overview", title: "Overview", html: htmlSection("overview", "Overview", [htmlTable(table)]) };
 }
 
-async function runSections(run: Run, registry: Registry | undefined, notes: string[]): Promise<Section[]> {
+/** Compute the analyses a report shows that the run does not have yet (each failure is a note, not an error). */
+async function computeAnalyses(run: Run, names: readonly AnalysisName[], registry: Registry | undefined, notes: string[]): Promise<void> {
+  if (!run.dataset || !existsSync(run.dataset.manifest)) return;
+  for (const name of names) {
+    if (existsSync(join(run.dir, "analysis", name))) continue;
+    try {
+      await analyze(run, name, { progress: false, onWarning: (w) => notes.push(`${name}: ${w}`), ...(registry ? { registry } : {}), ...(REPORT_ANALYSIS_PARAMS[name] ?? {}) });
+    } catch (error) {
+      // Attention is only for models that have it; anything else that fails is said.
+      if (name === "attention" && /has no attention weights/.test((error as Error).message)) continue;
+      notes.push(`the ${name} analysis: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function runSections(run: Run, registry: Registry | undefined, notes: string[], compute: readonly AnalysisName[] | false): Promise<Section[]> {
+  if (compute !== false) await computeAnalyses(run, compute, registry, notes);
   const sections: Section[] = [overviewSection(run)];
   const ds = await runDataset(run, notes);
   if (ds) {
@@ -207,14 +237,14 @@ export async function report(target: string | Run, options: ReportOptions = {}):
     sections = [{ id: "comparison", title: "Comparison", html: htmlSection("comparison", "Comparison", [`<p>${ranked.length} runs, best macro F1 first.</p>`, htmlTable(table, FORMAT)]) }];
     for (const d of listing.damaged) notes.push(`${d.dir}: ${d.reason}`);
     const best = await openRun(join(folder, ranked[0].id), options.registry ? { registry: options.registry } : {});
-    const detail = await runSections(best, options.registry, notes);
+    const detail = await runSections(best, options.registry, notes, options.analyses ?? REPORT_ANALYSES);
     sections.push(...detail.map((s) => ({ ...s, title: `Best run: ${s.title}` })));
     title = `clave report: ${ranked.length} runs`;
     meta = `${folder} — the best run, ${best.id}, in detail`;
     out = resolve(options.out ?? join(folder, "report.html"));
   } else {
     const run = await openRun(target, { runs: runsDir, ...(options.registry ? { registry: options.registry } : {}) });
-    sections = await runSections(run, options.registry, notes);
+    sections = await runSections(run, options.registry, notes, options.analyses ?? REPORT_ANALYSES);
     title = `clave report: ${run.id}`;
     meta = `${run.config.model} on ${run.config.features?.name ?? "arrays"}, ${run.labels.length} labels — ${run.record.created}`;
     out = resolve(options.out ?? join(run.dir, "report.html"));

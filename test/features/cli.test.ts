@@ -59,7 +59,7 @@ describe("clave features extract", () => {
     expect(unknown.stderr).toContain('no feature plugin named "mfccc"');
     const stray = runClave(["features", "extract", SYNTH, "--features", "rms", "--param", "mfcc.n_mfcc=3", "--out", join(work, "x")], { env });
     expect(stray.code).toBe(2);
-    expect(stray.stderr).toContain("mfcc is not among --features");
+    expect(stray.stderr).toContain("mfcc is not among the features (rms)");
     const badParam = runClave(["features", "extract", SYNTH, "--features", "mfcc", "--param", "mfcc.n_mfcc=zero", "--out", join(work, "x")], { env });
     expect(badParam.code).toBe(2);
     expect(badParam.stderr).toContain('mfcc: parameter "n_mfcc"');
