@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { peakRssMb } from "./peak-rss.ts";
 
 /** An architecture of the parity table: a model plugin with params, and the feature it takes. */
 interface ParityArch {
@@ -60,7 +61,6 @@ interface ParityResult {
   peak_mb: number;
 }
 
-const peakMb = () => process.resourceUsage().maxRSS / 1024;
 
 async function child(spec: ParitySpec): Promise<void> {
   process.env.CLAVE_BACKEND = "wasm";
@@ -104,7 +104,7 @@ async function child(spec: ParitySpec): Promise<void> {
     (model as { network?: { dispose(): void } }).network?.dispose();
   }
   const cpu = process.cpuUsage(started);
-  const result: ParityResult = { name: spec.name, acc, epochs, cpu_s: (cpu.user + cpu.system) / 1e6, peak_mb: peakMb() };
+  const result: ParityResult = { name: spec.name, acc, epochs, cpu_s: (cpu.user + cpu.system) / 1e6, peak_mb: peakRssMb() };
   console.log(JSON.stringify(result));
 }
 
@@ -244,7 +244,7 @@ try {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  console.log(`\naccuracy: per test segment, mean ± std over seeds; diff = clave − torch in points (target |diff| ≤ 2); peak = ru_maxrss of each side's process (all seeds).`);
+  console.log(`\naccuracy: per test segment, mean ± std over seeds; diff = clave − torch in points (target |diff| ≤ 2); peak = the maximum resident set (VmHWM) of each side's process (all seeds).`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -10,11 +10,12 @@
  * thread) trains the twin (bench/train_torch.py --memory) on tensors of the same size, in batches
  * of the same size, evaluating the same validation set. 1x is `--examples` (default 540: 100 GTZAN
  * tracks cut into segments less the test tracks, 36 MB of 128-band log-mel for the CNNs).
- * Reported: the peak RSS (ru_maxrss), the data's size, clave/torch, and the growth of the peak
+ * Reported: the peak RSS (VmHWM, bench/peak-rss.ts), the data's size, clave/torch, and the growth of the peak
  * from the first scale to the others beside the growth of the data.
  */
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { peakRssMb } from "./peak-rss.ts";
 import { ARCHS, CLASSES, type Arch } from "./architectures.ts";
 
 interface Result {
@@ -39,7 +40,6 @@ interface Spec {
   epochs: number;
 }
 
-const peakMb = () => process.resourceUsage().maxRSS / 1024;
 
 /** The clave side of one run, in this (child) process. */
 async function child(spec: Spec): Promise<void> {
@@ -54,7 +54,7 @@ async function child(spec: Spec): Promise<void> {
   const plugin = builtinPlugins.find((p) => p.kind === "model" && p.name === spec.plugin);
   if (!plugin || plugin.kind !== "model") throw new Error(`bench/train-memory.ts: no model plugin ${spec.plugin}`);
   const model = await plugin.build({ inputShape: spec.input, nClasses: spec.classes, seed: 1 }, resolveParams(plugin, spec.params));
-  const base = peakMb();
+  const base = peakRssMb();
   const random = mulberry32(7);
   const size = spec.input.reduce((a, b) => a * b, 1);
   const set = (n: number) => {
@@ -72,7 +72,7 @@ async function child(spec: Spec): Promise<void> {
     name: spec.name,
     base_mb: base,
     data_mb: (train.x.data.byteLength + validation.x.data.byteLength) / 2 ** 20,
-    peak_mb: peakMb(),
+    peak_mb: peakRssMb(),
     cpu_s: (cpu.user + cpu.system) / 1e6,
   };
   console.log(JSON.stringify(result));
@@ -164,5 +164,5 @@ const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].l
 const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(line(header));
 for (const row of rows) console.log(line(row));
-console.log(`\npeak = the process's maximum resident set (ru_maxrss): runtime and libraries included (Bun + tfjs ~130 MB, Python + torch ~230 MB);`);
+console.log(`\npeak = the process's maximum resident set (VmHWM): runtime and libraries included (Bun + tfjs ~130 MB, Python + torch ~230 MB);`);
 console.log(`growth = the peak's rise from ${scales[0]}x, beside the features' (training + validation) rise.`);
