@@ -7,6 +7,7 @@
  * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code).
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
+import { adamUpdate } from "./adam.ts";
 import { batchMatMul } from "./batch-matmul.ts";
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
@@ -50,6 +51,7 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   lstmSequenceGradKernel,
   gruSequenceKernel,
   gruSequenceGradKernel,
+  adamUpdate,
 ];
 
 const BACKEND = "wasm";
