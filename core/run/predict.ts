@@ -64,26 +64,34 @@ export async function predict(run: string | Run, files: readonly string[], optio
   };
   const results: FilePrediction[] = [];
   const failures: { file: string; error: string }[] = [];
-  for (const file of files) {
-    try {
-      const signal = await loadAudio(file, { sr: spec.sr });
-      const examples = await trackExamples(signal, file, spec, featurePlugin, { source: file });
-      const probs = await predictRunModel(loaded, examples.x);
-      const k = labels.length;
-      const n = examples.x.shape[0];
-      const mean = meanByGroup(probs, new Int32Array(n), new Array<string>(n).fill(file)).probs.data;
-      results.push({
-        file,
-        top: top(mean),
-        probabilities: named(mean),
-        segments: examples.segments.map((s, i) => {
-          const row = probs.data.subarray(i * k, (i + 1) * k);
-          return { ...s, top: top(row), probabilities: named(row) };
-        }),
-      });
-    } catch (error) {
-      if (!(error instanceof Error)) throw error;
-      failures.push({ file, error: withoutPath(error, file) });
+  try {
+    for (const file of files) {
+      try {
+        const signal = await loadAudio(file, { sr: spec.sr });
+        const examples = await trackExamples(signal, file, spec, featurePlugin, { source: file });
+        const probs = await predictRunModel(loaded, examples.x);
+        const k = labels.length;
+        const n = examples.x.shape[0];
+        const mean = meanByGroup(probs, new Int32Array(n), new Array<string>(n).fill(file)).probs.data;
+        results.push({
+          file,
+          top: top(mean),
+          probabilities: named(mean),
+          segments: examples.segments.map((s, i) => {
+            const row = probs.data.subarray(i * k, (i + 1) * k);
+            return { ...s, top: top(row), probabilities: named(row) };
+          }),
+        });
+      } catch (error) {
+        if (!(error instanceof Error)) throw error;
+        failures.push({ file, error: withoutPath(error, file) });
+      }
+    }
+  } finally {
+    // A run opened here is this call's alone: free its network, or each call would leave a model's weights behind.
+    if (typeof run === "string") {
+      const network = (loaded.model as { network?: { dispose?: () => unknown } } | null)?.network;
+      if (network && typeof network.dispose === "function") network.dispose();
     }
   }
   return { run: opened.id, labels, files: results, failures };
