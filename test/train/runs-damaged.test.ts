@@ -138,19 +138,27 @@ describe("temporary run folders", () => {
       script,
       `import { builtinPlugins, ndarray, trainRun } from ${JSON.stringify(join(ROOT, "index.ts"))};
 const mlp = builtinPlugins.find((p) => p.kind === "model" && p.name === "mlp");
-const x = new Float32Array(8 * 8).map((_, i) => (i % 16 < 8 ? 1 : -1));
-const set = { x: ndarray(x, [8, 8]), y: Int32Array.from({ length: 8 }, (_, i) => i % 2), tracks: Array.from({ length: 8 }, (_, i) => String(i)) };
+// A first epoch of a few seconds: the training is killed inside it, before any checkpoint exists.
+const n = 200000;
+const x = new Float32Array(n * 8).map((_, i) => (i % 16 < 8 ? 1 : -1));
+const set = { x: ndarray(x, [n, 8]), y: Int32Array.from({ length: n }, (_, i) => i % 2), tracks: Array.from({ length: n }, (_, i) => String(i)) };
 await trainRun({
   model: mlp, params: { hidden_units: [2], epochs: 100000 }, labels: ["a", "b"], train: set, test: set,
   runsDir: ${JSON.stringify(runsDir)}, progress: false,
-  onEpoch: (epoch) => { if (epoch === 0) console.log("training"); },
 });`,
     );
-    const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [script], { stdio: ["ignore", "pipe", "inherit"] });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on("data", (chunk: Buffer) => chunk.toString().includes("training") && resolve());
-      child.on("exit", (code) => reject(new Error(`the training ended before it was killed (exit ${code})`)));
-    });
+    const child = spawn(join(ROOT, "node_modules", ".bin", "bun"), [script], { stdio: ["ignore", "ignore", "inherit"] });
+    let ended: number | null | undefined;
+    child.on("exit", (code) => (ended = code));
+    // Wait (bounded) for the run's temporary folder and its owner file: the training is under way.
+    const started = Date.now();
+    const partialWithOwner = () =>
+      existsSync(runsDir) && readdirSync(runsDir).some((name) => name.startsWith(".partial-") && existsSync(join(runsDir, name, "owner.json")));
+    while (!partialWithOwner()) {
+      if (ended !== undefined) throw new Error(`the training ended before it was killed (exit ${ended})`);
+      if (Date.now() - started > 60_000) throw new Error("the training did not start within 60 s");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const exited = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGKILL");
     await exited;
