@@ -70,7 +70,8 @@ export function temporaryOwner(name: string): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether process `pid` of this host is running (signal 0 checks without sending anything). */
+export function processRunning(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
@@ -107,7 +108,7 @@ export async function removeStaleTemporaries(dir: string, now = Date.now()): Pro
       const stats = await lstat(path);
       if (!stats.isFile()) continue;
       const age = now - stats.mtimeMs;
-      if (age > STALE_TEMP_MAX_AGE_MS || (age > STALE_TEMP_GRACE_MS && !isRunning(pid))) {
+      if (age > STALE_TEMP_MAX_AGE_MS || (age > STALE_TEMP_GRACE_MS && !processRunning(pid))) {
         await rm(path, { force: true });
         removed.push(path);
       }

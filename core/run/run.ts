@@ -24,7 +24,7 @@ import { hostname } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { backendInfo, type BackendInfo } from "../backend.ts";
 import { ClaveError, fsReason, ParamError, RunError } from "../errors.ts";
-import { writeFileAtomic } from "../fsutil.ts";
+import { processRunning, writeFileAtomic } from "../fsutil.ts";
 import { evaluateProbabilities, type Evaluation, type LevelMetrics } from "../metrics/evaluate.ts";
 import { resolveParams } from "../params.ts";
 import type { History, ModelPlugin } from "../plugin.ts";
@@ -314,16 +314,6 @@ interface Owner {
   readonly host: string;
 }
 
-/** Whether process `pid` of this host is running (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 async function readOwner(dir: string): Promise<Owner | null> {
   try {
     const owner = JSON.parse(await readFile(join(dir, OWNER_FILE), "utf8")) as Partial<Owner>;
@@ -360,7 +350,7 @@ export async function removeStalePartials(runsDir: string, now = Date.now()): Pr
     const owner = await readOwner(dir);
     let stale: boolean;
     if (owner && owner.host === hostname()) {
-      if (alive(owner.pid)) continue;
+      if (processRunning(owner.pid)) continue;
       const hasCheckpoint = existsSync(join(dir, "checkpoint"));
       stale = !hasCheckpoint || age > STALE_CHECKPOINT_HOURS * 3600_000;
       if (!stale) kept.push({ name, dir });

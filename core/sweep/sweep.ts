@@ -30,7 +30,7 @@ import { createRegistry } from "../config.ts";
 import { formatCsv } from "../dataset/csv.ts";
 import { builtinPluginList, registryOrDefault } from "../defaults.ts";
 import { ClaveError, ConfigError, fsReason, UsageError } from "../errors.ts";
-import { writeFileAtomic } from "../fsutil.ts";
+import { processRunning, writeFileAtomic } from "../fsutil.ts";
 import { mulberry32 } from "../random.ts";
 import type { Registry } from "../registry.ts";
 import { warnToStderr, type WarningSink } from "../text.ts";
@@ -100,16 +100,6 @@ export interface SweepResult {
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Whether process `pid` of this host is running. */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** The folder a sweep file's trials go in by default: `runs/sweep-<file name without extension>`. */
@@ -340,7 +330,7 @@ export async function sweep(options: SweepOptions): Promise<SweepResult> {
       throw new ConfigError(stateFile, "this folder holds another sweep (its spec or seed differs): give another folder with --runs, or remove it");
     }
     const owner = previous.owner;
-    if (owner && owner.host === hostname() && owner.pid !== process.pid && alive(owner.pid)) {
+    if (owner && owner.host === hostname() && owner.pid !== process.pid && processRunning(owner.pid)) {
       throw new ConfigError(stateFile, `process ${owner.pid} is running this sweep; wait for it, or stop it first`);
     }
     state = previous;
