@@ -125,7 +125,7 @@ const option = (flag: string, fallback: number): number => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const valued = ["--per-class", "--seconds", "--epochs", "--seeds"];
-const perClass = option("--per-class", 30);
+const perClass = option("--per-class", 40);
 const seconds = option("--seconds", 6);
 const maxEpochs = option("--epochs", 12);
 const seedCount = option("--seeds", 3);
@@ -151,7 +151,7 @@ const dir = mkdtempSync(join(tmpdir(), "clave-parity-"));
 try {
   setBuiltinPlugins(builtinPlugins);
   const registry = await registryOrDefault();
-  const ds = await buildDataset({ registry, source: "synthetic", params: { per_class: perClass, seconds, seed: 11 }, out: join(dir, "data", "manifest.csv"), seed: 11, ratios: [0.5, 0.15, 0.35], onWarning: () => {} });
+  const ds = await buildDataset({ registry, source: "synthetic", params: { per_class: perClass, seconds, seed: 11 }, out: join(dir, "data", "manifest.csv"), seed: 11, ratios: [0.4, 0.1, 0.5], onWarning: () => {} });
   const features = {
     mel: resolveFeatureSpec(registry, "melspectrogram", { n_mels: 64, db: true }, { segment_s: 1.5 }),
     mfcc: resolveFeatureSpec(registry, "mfcc", { n_mfcc: 20 }, { segment_s: 1.5 }),
