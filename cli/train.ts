@@ -51,6 +51,8 @@ export function splitParams(assignments: readonly string[], model: string, featu
 }
 
 const pct = (v: number) => Number((100 * v).toFixed(2));
+/** A loss as printed: a diverged training's NaN comes back from JSON as null, shown as NaN, never a crash. */
+const finite = (v: number | null): number => (typeof v === "number" && Number.isFinite(v) ? Number(v.toFixed(4)) : Number.NaN);
 
 /** Decimals of the metric columns: percentages 2, losses 4, seconds 1 (so that 50.00 stands beside 66.67). */
 const METRIC_DECIMALS: Readonly<Record<string, number>> = {
@@ -85,7 +87,7 @@ function levelRows(evaluation: Evaluation): Record<string, Cell>[] {
       accuracy: pct(m.accuracy),
       macro_f1: pct(m.macroF1),
       weighted_f1: pct(m.weightedF1),
-      loss: Number(m.loss.toFixed(4)),
+      loss: finite(m.loss),
     }));
 }
 
@@ -254,7 +256,7 @@ export function runRows(runs: readonly RunSummary[]): Record<string, Cell>[] {
     seg_f1: p(r.segment.macro_f1),
     track_acc: p(r.track?.accuracy),
     track_f1: p(r.track?.macro_f1),
-    test_loss: Number(r.segment.loss.toFixed(4)),
+    test_loss: finite(r.segment.loss),
     time_s: Number(r.duration_s.toFixed(1)),
   }));
 }
