@@ -156,7 +156,9 @@ async function analysesSection(run: Run): Promise<Section | undefined> {
         items.push(`<figure><img alt="${escapeHtml(name)}" src="data:image/svg+xml;base64,${data}"><figcaption>${escapeHtml(name)}</figcaption></figure>`);
       } else if (name.endsWith(".csv")) {
         const table = aq.fromCSV(await readFile(path, "utf8"));
-        items.push(`<p>${escapeHtml(name)}${table.numRows() > 30 ? ` (first 30 of ${table.numRows()} rows)` : ""}</p>`, htmlTable(table.slice(0, 30)));
+        // A long table (an embedding's coordinates) is a file to open, not a page to read: its head only.
+        const rows = table.numRows() > 30 ? 10 : 30;
+        items.push(`<p>${escapeHtml(name)}${table.numRows() > rows ? ` (first ${rows} of ${table.numRows()} rows, all in ${escapeHtml(join("analysis", what, name))})` : ""}</p>`, htmlTable(table.slice(0, rows)));
       }
     }
     if (items.length > 0) parts.push(`<h3>${escapeHtml(what)}</h3>`, ...items);
