@@ -22,7 +22,7 @@ import { reverse } from "./reverse.ts";
 import { installFusedRnns } from "./rnn-layer.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
-import { sum } from "./sum.ts";
+import { mean, sum } from "./sum.ts";
 import { tile } from "./tile.ts";
 import { transpose } from "./transpose.ts";
 import { unpack } from "./unpack.ts";
@@ -37,6 +37,7 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   conv2DBackpropInput,
   maxPoolGrad,
   sum,
+  mean,
   gatherV2,
   tile,
   reverse,

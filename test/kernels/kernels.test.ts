@@ -228,16 +228,27 @@ describe("MaxPoolGrad", () => {
   }
 });
 
-describe("Sum", () => {
+describe("Sum and Mean", () => {
   test("over leading, middle, trailing and all axes, with and without keepDims", async () => {
     const shape = [3, 4, 5, 6];
     const x = randn(shape);
     for (const axis of [[0], [0, 1, 2], [1, 2], [3], [2, 3], [0, 1, 2, 3], [1], [0, 2], []]) {
       for (const keepDims of [false, true]) {
         await expectSameAsCpu(() => tf.tensor(x, shape).sum(axis, keepDims));
+        await expectSameAsCpu(() => tf.tensor(x, shape).mean(axis, keepDims));
       }
     }
     await expectSameAsCpu(() => tf.tensor(x, shape).toInt().sum([0, 1]).toFloat());
+    await expectSameAsCpu(() => tf.tensor(x, shape).mul(10).toInt().mean([0, 1]).toFloat());
+  });
+
+  test("batch norm's moments of a conv activation (mean and variance over batch, height and width)", async () => {
+    const shape = [4, 9, 7, 5];
+    const x = randn(shape);
+    await expectSameAsCpu(() => {
+      const m = tf.moments(tf.tensor(x, shape), [0, 1, 2]);
+      return [m.mean, m.variance];
+    });
   });
 });
 
