@@ -14,7 +14,10 @@
  * Both sides are timed in process CPU time (one thread each), so that other work on a shared
  * machine inflates neither; cache and memory-bandwidth contention still can.
  * Options: --steps N (batches per epoch, default 3; 10x for the small dense networks), --epochs N
- * (default 3), --no-stock, --no-torch, --profile (time every wasm kernel of the clave runs).
+ * (default 3), --no-stock, --no-torch, --profile (time every wasm kernel of the clave runs),
+ * --threads2 (also PyTorch on 2 threads, timed in wall time, beside its one-thread rate: clave trains
+ * on one thread, tfjs-backend-wasm's threaded build needs workers from blob: URLs that Node's
+ * worker_threads refuse).
  */
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
@@ -38,7 +41,7 @@ const option = (flag: string, fallback: number): number => {
 };
 const steps = option("--steps", 3);
 const epochs = option("--epochs", 3);
-const flags = new Set(args.filter((a) => a.startsWith("--no-") || a === "--profile"));
+const flags = new Set(args.filter((a) => a.startsWith("--no-") || a === "--profile" || a === "--threads2"));
 const wanted = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--steps", "--epochs"].includes(args[i - 1])));
 const unknown = wanted.filter((w) => !ARCHS.some((a) => a.name === w));
 if (unknown.length > 0) {
@@ -147,15 +150,17 @@ interface TorchResult {
   params: number;
 }
 
-function torchSteps(): Map<string, TorchResult> {
+/** PyTorch's step times; on more than one thread in wall time (CPU time adds the threads up). */
+function torchSteps(threads = 1): Map<string, TorchResult> {
   const specs = archs.map((a) => {
     const plugin = pluginOf(a);
     const n = Math.max(3, a.small ? 10 * steps : steps);
-    return { name: a.name, plugin: plugin.name, params: a.params ?? {}, input: a.input, batch: params(a, plugin).batch, classes: CLASSES, warmup: 1, steps: n };
+    return { name: a.name, plugin: plugin.name, params: a.params ?? {}, input: a.input, batch: params(a, plugin).batch, classes: CLASSES, warmup: 1, steps: n, threads };
   });
+  const t = String(threads);
   const run = spawnSync("/usr/bin/python3", [fileURLToPath(new URL("./train_torch.py", import.meta.url)), JSON.stringify(specs)], {
     encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
     timeout: 1_800_000,
   });
   if (run.status !== 0) throw new Error(`bench/train_torch.py failed: ${run.stderr}`);
@@ -174,6 +179,7 @@ console.log(
 console.log(`tfjs: ${epochs} epochs of ${steps} batches, best epoch after the first; CPU time; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
 
 const torch = flags.has("--no-torch") ? new Map<string, TorchResult>() : torchSteps();
+const torch2 = flags.has("--threads2") && !flags.has("--no-torch") ? torchSteps(2) : undefined;
 const rows: string[][] = [];
 for (const arch of archs) {
   const batch = params(arch, pluginOf(arch)).batch;
@@ -205,15 +211,24 @@ for (const arch of archs) {
     rs && rt ? fmt(rs / rt, 3) : "—",
     rc && rt ? fmt(rc / rt, 3) : "—",
     rs && rc ? `${fmt(rc / rs, 1)}x` : "—",
+    ...(torch2 ? twoThreads(torch2.get(arch.name), rate, rt) : []),
   ];
   rows.push(row);
   console.error(`  ${row.join("  ")}`);
 }
 
+/** PyTorch's 2-thread rate and its speed-up over one thread. */
+function twoThreads(t2: TorchResult | undefined, rate: (ms: number | undefined) => number | undefined, one: number | undefined): string[] {
+  const two = rate(t2?.min_ms);
+  return [fmt(two), two && one ? `${fmt(two / one, 2)}x` : "—"];
+}
+
 const header = ["architecture", "batch", "input", "params tfjs/torch", "stock samples/s", "clave samples/s", "torch samples/s", "stock/torch", "clave/torch", "clave/stock"];
+if (torch2) header.push("torch 2 threads samples/s", "torch 2/1 threads");
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(`\n* stock wasm cannot train convolutions (no Conv2DBackpropFilter kernel): these stock runs use clave's.`);
+if (torch2) console.log(`torch 2 threads: wall time (best step); clave trains on one thread, so its 2-core rate is its 1-core rate.`);
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores; anything near or above 1 means the figures were taken under load)`);
