@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import type { NdArray } from "./ndarray.ts";
+import { resolveParams } from "./params.ts";
 
 export { z };
 
@@ -159,7 +160,25 @@ type Definition<P extends { kind: PluginKind }> = Omit<P, "kind">;
 
 /** A source plugin: lists tracks (and optionally opens their audio). */
 export function defineSource<S extends ParamsSchema>(plugin: Definition<SourcePlugin<S>>): SourcePlugin<S> {
-  return { kind: "source", ...plugin };
+  // Hooks called directly (not through buildManifest) get their params' defaults all the same.
+  // A bad param is a rejection of the listing or opening, as an async hook's own error would be.
+  const filled = (given: ParamsOf<S>) => resolveParams(plugin, given as Record<string, unknown>) as ParamsOf<S>;
+  const { list, open, root } = plugin;
+  return {
+    kind: "source",
+    ...plugin,
+    list: (params, ctx) => {
+      let p: ParamsOf<S>;
+      try {
+        p = filled(params);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return list.call(plugin, p, ctx);
+    },
+    ...(open ? { open: async (track: Track, params: ParamsOf<S>, options: { sr: number }) => open.call(plugin, track, filled(params), options) } : {}),
+    ...(root ? { root: (params: ParamsOf<S>) => root.call(plugin, filled(params)) } : {}),
+  };
 }
 
 /** A feature plugin: turns a signal into an array of a declared shape. */

@@ -20,7 +20,6 @@ import * as aq from "arquero";
 import { z } from "zod";
 import { readTableFile } from "../../core/dataset/table.ts";
 import { DatasetError } from "../../core/errors.ts";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 
 export const FMA_SUBSETS = ["small", "medium", "large", "full"] as const;
@@ -132,9 +131,7 @@ const source = defineSource({
     known_bad: z.enum(["skip", "keep"]).default("skip").describe("mp3s known to be unreadable or short: report and leave out, or keep"),
   }),
   root: (p) => resolve(p.path),
-  async list(given, ctx) {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams(source, given);
+  async list(p, ctx) {
     const root = resolve(p.path);
     const meta = join(root, "fma_metadata");
     const tracks = await readFmaTracks(join(meta, "tracks.csv"));

@@ -12,7 +12,6 @@
 import { readdir } from "node:fs/promises";
 import { basename, extname, join, relative, resolve, sep } from "node:path";
 import { z } from "zod";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import { ConfigError, fsReason } from "../../core/errors.ts";
 import { fileFault } from "../../core/dataset/files.ts";
@@ -44,9 +43,7 @@ const source = defineSource({
       .describe("regular expression on the file name without extension; its named groups artist and title fill those columns (empty: none)"),
   }),
   root: (p) => resolve(p.path),
-  async list(given, ctx) {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams(source, given);
+  async list(p, ctx) {
     const root = resolve(p.path);
     let files: string[];
     try {

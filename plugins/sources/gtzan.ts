@@ -20,7 +20,6 @@ import { basename, join, relative, resolve, sep } from "node:path";
 import * as aq from "arquero";
 import { z } from "zod";
 import { DatasetError } from "../../core/errors.ts";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import type { Manifest } from "../../core/dataset/manifest.ts";
 import { sturmSplit } from "./gtzan-sturm-split.ts";
@@ -71,9 +70,7 @@ const source = defineSource({
     known_bad: z.enum(["skip", "keep"]).default("skip").describe("files known to be corrupt: report and leave out, or keep"),
   }),
   root: (p) => resolve(p.path),
-  async list(given, ctx) {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams(source, given);
+  async list(p, ctx) {
     const root = resolve(p.path);
     const found = findGtzanLayout(root, p.layout);
     const split = sturmSplit();

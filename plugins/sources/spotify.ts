@@ -10,7 +10,6 @@
  */
 import { resolve } from "node:path";
 import { z } from "zod";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import { SpotifyError } from "../../core/errors.ts";
 import { assembleDataset, assemblyParams, datasetRoot, settingsOf } from "../../core/playlist/assemble.ts";
@@ -29,9 +28,7 @@ const source = defineSource({
   name: NAME,
   description: "Spotify playlists per label: titles and artists searched and downloaded with yt-dlp, with evidence and a review report.",
   params: PARAMS,
-  async list(given, ctx): Promise<Track[]> {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams({ name: NAME, params: PARAMS }, given);
+  async list(p, ctx): Promise<Track[]> {
     const settings = settingsOf(p);
     const root = datasetRoot(p.dir, ctx.root, NAME);
     const file = resolve(p.labels);

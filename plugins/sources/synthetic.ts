@@ -28,7 +28,6 @@
  * JavaScript engines), so the same seed gives the same samples — and WAV bytes — in Bun, Node and Deno.
  */
 import { z } from "zod";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Signal, type Track } from "../../core/plugin.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { DatasetError } from "../../core/errors.ts";
@@ -425,9 +424,7 @@ const source = defineSource({
       .default(DEFAULT_DIFFICULTY)
       .describe("0: each style its own tempo, instruments and mode, clean; up to 1: overlapping tempi, shared instruments, jitter, noise"),
   }),
-  list(given) {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams(source, given);
+  list(p) {
     const tracks: Track[] = [];
     for (const style of p.styles) {
       for (let i = 0; i < p.per_class; i++) {
@@ -444,8 +441,7 @@ const source = defineSource({
     }
     return Promise.resolve(tracks);
   },
-  open(track, given, { sr }): Promise<Signal> {
-    const p = resolveParams(source, given);
+  open(track, p, { sr }): Promise<Signal> {
     const { style, index } = parseId(track);
     return Promise.resolve({ y: renderClip(clipSpec(style, index, p.seed, p.difficulty), p.seconds, sr, p.noise), sr });
   },

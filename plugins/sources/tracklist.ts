@@ -11,7 +11,6 @@ import { readdir } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, fsReason } from "../../core/errors.ts";
-import { resolveParams } from "../../core/params.ts";
 import { defineSource, type Track } from "../../core/plugin.ts";
 import { assembleDataset, assemblyParams, datasetRoot, settingsOf } from "../../core/playlist/assemble.ts";
 import { readAssignments, readLabelsFile, readTrackList } from "../../core/playlist/tracklist.ts";
@@ -54,9 +53,7 @@ const source = defineSource({
   name: NAME,
   description: "Text (artist - title) or Exportify CSV track lists per label: searched and downloaded with yt-dlp, with evidence and a review report.",
   params: PARAMS,
-  async list(given, ctx): Promise<Track[]> {
-    // Called directly (not through buildManifest), params may lack their defaults.
-    const p = resolveParams({ name: NAME, params: PARAMS }, given);
+  async list(p, ctx): Promise<Track[]> {
     const settings = settingsOf(p);
     const root = datasetRoot(p.dir, ctx.root, NAME);
     const lists = await listFiles(p.labels, p.path);
