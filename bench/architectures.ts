@@ -13,7 +13,10 @@ export interface Arch {
   input: number[];
   /** Whether the network has convolutions (stock wasm cannot train those). */
   conv?: boolean;
-  /** Small networks: 10x the batches per epoch, so per-epoch costs do not dominate. */
+  /**
+   * Small networks (a step of ~1 ms): 30x the batches per epoch, so per-epoch costs do not dominate,
+   * and a warm-up run before timing, so the JIT's first few hundred steps do not either.
+   */
   small?: boolean;
 }
 

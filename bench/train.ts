@@ -9,12 +9,15 @@
  *     convolutions (stock wasm has none, so they cannot train at all without it);
  *   - clave: with clave's kernels (core/kernels/).
  * Each run is `--epochs` epochs (stock: 2) of `--steps` batches; the first epoch is warm-up, the rate
- * is the best later epoch. PyTorch (Debian's /usr/bin/python3, one thread, OPENBLAS/OMP/MKL_NUM_THREADS=1) trains
+ * is the best later epoch. The small dense networks take 30x the batches per epoch, and before their
+ * timed run a throwaway model of the same plugin trains `--warmup` batches (default 600): a step of
+ * theirs is ~1 ms, and the JIT needs the first few hundred steps (which take 2-4x the steady state)
+ * before the rate is the steady one that PyTorch's best step is compared with. PyTorch (Debian's /usr/bin/python3, one thread, OPENBLAS/OMP/MKL_NUM_THREADS=1) trains
  * the twin network in bench/train_torch.py (best of `--steps` steps after one warm-up step).
  * Both sides are timed in process CPU time (one thread each), so that other work on a shared
  * machine inflates neither; cache and memory-bandwidth contention still can.
- * Options: --steps N (batches per epoch, default 3; 10x for the small dense networks), --epochs N
- * (default 3), --no-stock, --no-torch, --profile (time every wasm kernel of the clave runs),
+ * Options: --steps N (batches per epoch, default 3; 30x for the small dense networks), --epochs N
+ * (default 3), --warmup N (batches of warm-up before timing a small network, default 600), --no-stock, --no-torch, --profile (time every wasm kernel of the clave runs),
  * --threads2 (also PyTorch on 2 threads, timed in wall time, beside its one-thread rate: clave trains
  * on one thread, tfjs-backend-wasm's threaded build needs workers from blob: URLs that Node's
  * worker_threads refuse).
@@ -41,8 +44,11 @@ const option = (flag: string, fallback: number): number => {
 };
 const steps = option("--steps", 3);
 const epochs = option("--epochs", 3);
+const warmup = option("--warmup", 600);
+/** Batches per epoch of an architecture's timed runs. */
+const batchesOf = (arch: Arch): number => (arch.small ? 30 * steps : steps);
 const flags = new Set(args.filter((a) => a.startsWith("--no-") || a === "--profile" || a === "--threads2"));
-const wanted = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--steps", "--epochs"].includes(args[i - 1])));
+const wanted = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && ["--steps", "--epochs", "--warmup"].includes(args[i - 1])));
 const unknown = wanted.filter((w) => !ARCHS.some((a) => a.name === w));
 if (unknown.length > 0) {
   console.error(`bench/train.ts: unknown architecture ${unknown.join(", ")} (known: ${ARCHS.map((a) => a.name).join(", ")})`);
@@ -69,11 +75,13 @@ function params(arch: Arch, plugin: ModelPlugin, epochs = 1): { values: Record<s
   return { values, batch: Number(resolved.batch_size ?? 32) };
 }
 
-/** Milliseconds per batch of the plugin's own fit (best epoch after the first), and the parameter count. */
-async function tfjsStep(arch: Arch, epochs: number): Promise<{ ms: number; params: number }> {
+/**
+ * Milliseconds per batch of the plugin's own fit (best epoch after the first), and the parameter
+ * count; `epochs` epochs of `batches` batches each.
+ */
+async function tfjsStep(arch: Arch, epochs: number, batches = batchesOf(arch)): Promise<{ ms: number; params: number }> {
   const plugin = pluginOf(arch);
   const { values, batch } = params(arch, plugin, epochs);
-  const batches = arch.small ? 10 * steps : steps;
   const n = batch * batches;
   const random = mulberry32(7);
   const size = arch.input.reduce((a, b) => a * b, 1);
@@ -100,7 +108,7 @@ async function tfjsStep(arch: Arch, epochs: number): Promise<{ ms: number; param
   const times = stamps.slice(1).map((t, i) => t - stamps[i]);
   const params_ = model.network.countParams();
   model.network.dispose();
-  return { ms: Math.min(...times.slice(1)) / batches, params: params_ };
+  return { ms: Math.min(...times.slice(Math.min(1, times.length - 1))) / batches, params: params_ };
 }
 
 /** Time every wasm kernel (by name and input shapes) until `restore`; wasm kernels run synchronously. */
@@ -154,7 +162,7 @@ interface TorchResult {
 function torchSteps(threads = 1): Map<string, TorchResult> {
   const specs = archs.map((a) => {
     const plugin = pluginOf(a);
-    const n = Math.max(3, a.small ? 10 * steps : steps);
+    const n = Math.max(3, batchesOf(a));
     return { name: a.name, plugin: plugin.name, params: a.params ?? {}, input: a.input, batch: params(a, plugin).batch, classes: CLASSES, warmup: 1, steps: n, threads };
   });
   const t = String(threads);
@@ -176,7 +184,9 @@ const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.i
 console.log(
   `tfjs ${info.tfjsVersion} wasm (SIMD ${info.simd}, ${info.threads} thread); clave kernels: ${CLAVE_KERNELS.map((k) => k.kernelName).join(", ")}`,
 );
-console.log(`tfjs: ${epochs} epochs of ${steps} batches, best epoch after the first; CPU time; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
+console.log(
+  `tfjs: ${epochs} epochs of ${steps} batches (small networks: ${30 * steps}, after ${warmup} batches of warm-up), best epoch after the first; CPU time; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`,
+);
 
 const torch = flags.has("--no-torch") ? new Map<string, TorchResult>() : torchSteps();
 const torch2 = flags.has("--threads2") && !flags.has("--no-torch") ? torchSteps(2) : undefined;
@@ -191,11 +201,13 @@ for (const arch of archs) {
   }
   unregisterClaveKernels(tf);
   registerClaveKernels(tf);
+  // Warm the JIT up on a throwaway model (its own epoch of `warmup` batches), so the timed run is steady.
+  if (arch.small && warmup > 0) await tfjsStep(arch, 1, warmup);
   const profiler = flags.has("--profile") ? profileKernels() : undefined;
   const clave = await tfjsStep(arch, epochs);
   if (profiler) {
     profiler.restore();
-    console.error(`${arch.name} (clave, all ${epochs} epochs)\n${profiler.report(epochs * (arch.small ? 10 * steps : steps))}`);
+    console.error(`${arch.name} (clave, all ${epochs} epochs)\n${profiler.report(epochs * batchesOf(arch))}`);
   }
   const t = torch.get(arch.name);
   const rate = (ms: number | undefined) => (ms === undefined ? undefined : (1000 * batch) / ms);

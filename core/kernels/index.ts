@@ -4,7 +4,9 @@
  * the same name for the `wasm` backend only; every other backend keeps its own.
  * `registerClaveKernels(tf)` is idempotent and `unregisterClaveKernels(tf)` restores the stock set.
  * With the fused RNN kernels registered, tfjs-layers' LSTM and GRU layers run through them on wasm
- * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code).
+ * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code), and Dense
+ * layers through the fused dense kernel (dense.ts) and L1/L2 weight regularizers through penalty.ts in
+ * the same way.
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { adamUpdate } from "./adam.ts";
@@ -12,16 +14,20 @@ import { batchMatMul } from "./batch-matmul.ts";
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
+import { denseGradKernel, denseKernel, installFusedDense, registerDenseGradient } from "./dense.ts";
 import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
 import { gruSequenceGradKernel, gruSequenceKernel, registerGruGradient } from "./gru.ts";
+import { accuracyKernel, crossEntropyGradKernel, crossEntropyKernel, registerLossGradients, squaredErrorGradKernel, squaredErrorKernel } from "./losses.ts";
 import { lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
 import { notEqual } from "./not-equal.ts";
+import { installFusedPenalty, penaltyGradKernel, penaltyKernel, registerPenaltyGradient } from "./penalty.ts";
 import { reverse } from "./reverse.ts";
 import { installFusedRnns } from "./rnn-layer.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
+import { registerStandardizeGradient, standardizeKernel } from "./standardize.ts";
 import { mean, sum } from "./sum.ts";
 import { tile } from "./tile.ts";
 import { transpose } from "./transpose.ts";
@@ -53,6 +59,16 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   gruSequenceKernel,
   gruSequenceGradKernel,
   adamUpdate,
+  denseKernel,
+  denseGradKernel,
+  crossEntropyKernel,
+  crossEntropyGradKernel,
+  squaredErrorKernel,
+  squaredErrorGradKernel,
+  accuracyKernel,
+  standardizeKernel,
+  penaltyKernel,
+  penaltyGradKernel,
 ];
 
 const BACKEND = "wasm";
@@ -108,7 +124,13 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
   // that its kernel is registered, so unregistering falls back to the stock layer code).
   registerLstmGradient(tf);
   registerGruGradient(tf);
+  registerDenseGradient(tf);
+  registerLossGradients(tf);
+  registerStandardizeGradient(tf);
+  registerPenaltyGradient(tf);
   installFusedRnns(tf);
+  installFusedDense(tf);
+  installFusedPenalty(tf);
   return activeClaveKernels(tf);
 }
 

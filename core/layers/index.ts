@@ -14,6 +14,7 @@
  * The classes extend the loaded tfjs's `Layer`, so they are made once per tfjs instance.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { STANDARDIZE } from "../kernels/standardize.ts";
 import { featureStatistics } from "../train/batches.ts";
 
 type Tf = typeof TF;
@@ -81,10 +82,12 @@ export function claveLayers(tf: Tf): ClaveLayers {
       this.built = true;
     }
     override call(inputs: TF.Tensor | TF.Tensor[]): TF.Tensor {
-      return tf.tidy(() => {
-        const x = Array.isArray(inputs) ? inputs[0] : inputs;
-        return tf.div(tf.sub(x, this.mean!.read()), this.std!.read());
-      });
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      // One kernel on wasm with clave's kernels (core/kernels/standardize.ts), the same two roundings.
+      if (x.dtype === "float32" && tf.getBackend() === "wasm" && tf.getKernel(STANDARDIZE, "wasm") !== undefined) {
+        return tf.engine().runKernel(STANDARDIZE, { x, mean: this.mean!.read(), std: this.std!.read() } as unknown as TF.NamedTensorMap) as TF.Tensor;
+      }
+      return tf.tidy(() => tf.div(tf.sub(x, this.mean!.read()), this.std!.read()));
     }
     override computeMask(_inputs: TF.Tensor | TF.Tensor[], mask?: TF.Tensor | TF.Tensor[]): TF.Tensor | TF.Tensor[] {
       return mask as TF.Tensor;
