@@ -8,10 +8,13 @@
  *   m ← β1 m + (1 − β1) g,   v ← β2 v + (1 − β2) g²
  *   θ ← θ − lr · (m / c1) / (√(v / c2) + ε),     c1 = 1 − β1^t, c2 = 1 − β2^t
  *
- * as tfjs computes it, rounded to float32 once per value instead of once per operation (and the bias
- * corrections folded into constants). Outputs: the new θ, m and v (the optimizer assigns them).
+ * as tfjs computes it, the bias corrections folded into constants, in wasm SIMD four elements at a
+ * time (simd.ts; each operation rounded to float32, as tfjs's ops), the last few elements (or all,
+ * where SIMD cannot run) in JavaScript, rounded once per value. Outputs: the new θ, m and v (the
+ * optimizer assigns them).
  */
-import { type ClaveKernel, type KernelArgs, f32 } from "./wasm.ts";
+import { adamSimd } from "./simd.ts";
+import { type ClaveKernel, type KernelArgs, f32, size } from "./wasm.ts";
 
 export const ADAM_UPDATE = "ClaveAdamUpdate";
 
@@ -41,9 +44,17 @@ export const adamUpdate: ClaveKernel = {
       const outValue = backend.makeOutput(value.shape, "float32");
       const outM = backend.makeOutput(value.shape, "float32");
       const outV = backend.makeOutput(value.shape, "float32");
-      // Views after the last allocation (an allocation may grow the heap).
-      const [th, m0, v0, g, th1, m1, v1] = [value, m, v, gradient, outValue, outM, outV].map((t) => f32(backend, t));
       const { learningRate: lr, beta1, beta2, epsilon, correction1, correction2, decay } = attrs;
+      const tensors = [value, m, v, gradient, outValue, outM, outV];
+      // Whole groups of four elements in SIMD (simd.ts), the rest here.
+      const simd = adamSimd(backend);
+      const vectorized = simd ? size(value.shape) & ~3 : 0;
+      if (simd && vectorized > 0) {
+        const [a, b, c, d, e, f, g] = tensors.map((t) => backend.dataIdMap.get(t.dataId)!.memoryOffset);
+        simd(a, b, c, d, e, f, g, vectorized * 4, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, lr / correction1, 1 / correction2, decay);
+      }
+      // Views after the last allocation (an allocation may grow the heap).
+      const [th, m0, v0, g, th1, m1, v1] = tensors.map((t) => f32(backend, t).subarray(vectorized));
       adamLoop(th, m0, v0, g, th1, m1, v1, beta1, beta2, epsilon, lr / correction1, 1 / correction2, decay);
       return [outValue, outM, outV];
     };
