@@ -18,6 +18,7 @@ import type * as TF from "@tensorflow/tfjs";
 import { sizeOf } from "../ndarray.ts";
 import type { LabelledArray, History } from "../plugin.ts";
 import { progress } from "../progress.ts";
+import { warnToStderr, type WarningSink } from "../text.ts";
 import { withSeededRandom } from "../random.ts";
 import { augments, BatchAugmenter } from "./augment.ts";
 import {
@@ -34,6 +35,8 @@ import {
 import { balancedClassWeights } from "./class-weights.ts";
 import { installLeanBackward } from "./gradients.ts";
 import { accuracyMetric, lossFunction } from "./losses.ts";
+import { DataParallel } from "./parallel.ts";
+import { StepGradients, stepValueList, stepValueNames } from "./step.ts";
 import { EarlyStopping } from "./early-stopping.ts";
 import { adamW } from "./optimizer.ts";
 import type { TrainingParams } from "./params.ts";
@@ -81,6 +84,8 @@ export interface FitNetworkOptions {
   readonly progress?: boolean;
   /** Text before the progress bar. */
   readonly label?: string;
+  /** Where a warning goes (data-parallel training falling back to one thread); default stderr. */
+  readonly onWarning?: WarningSink;
 }
 
 const PROBABILITIES_PREFIX = /^(val_)?[^_]*probabilities_acc$/;
@@ -191,6 +196,8 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
   const weightsTensor = classWeights ? tf.tensor1d(classWeights as number[]) : undefined;
   const recon = options.reconstructionTarget;
 
+  const parallel = s.workers > 1 && n > 1 ? await startWorkers(tf, network, Math.min(s.workers, batchSize, n), options) : undefined;
+
   await withSeededRandom(options.seed, async () => {
     try {
       for (const phase of options.phases) {
@@ -203,12 +210,19 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
           outputs.length === network.outputs.length && phase.losses.every((l, i) => outputNames[i] === l.output);
         const trainNet = sameOutputs ? network : tf.model({ inputs: network.inputs, outputs });
         const optimizer = adamW(tf, { learningRate: s.learning_rate, weightDecay: s.weight_decay });
-        const probsOutput = phase.losses.find((l) => l.loss === "crossentropy")?.output;
-        trainNet.compile({
-          optimizer,
-          loss: phase.losses.map((l) => lossFunction(tf, l, weightsTensor)),
-          metrics: probsOutput ? { [probsOutput]: accuracyMetric(tf) } : [],
-        });
+        const stepper = new StepGradients(tf, trainNet, phase.losses, weightsTensor);
+        const variables = stepper.variables();
+        const valueNames = stepValueNames(phase.losses);
+        if (parallel) {
+          const targetSizes = phase.losses.map((l) => (l.loss === "crossentropy" ? nClasses : size));
+          await parallel.phase(network, variables, {
+            losses: phase.losses,
+            ...(classWeights ? { classWeights } : {}),
+            exampleShape,
+            targetSizes,
+            batchSize,
+          });
+        }
         const targetsOf = (labels: TF.Tensor, x: TF.Tensor): TF.Tensor[] =>
           phase.losses.map((l) => {
             if (l.loss === "crossentropy") return labels;
@@ -242,9 +256,24 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
             const y = tf.tensor2d(ys, [m, nClasses]);
             const targets = targetsOf(y, x);
             try {
-              const values = await trainNet.trainOnBatch(x, targets);
-              const list = Array.isArray(values) ? values : [values];
-              trainNet.metricsNames.forEach((name, i) => totals.set(name, (totals.get(name) ?? 0) + list[i] * m));
+              const { grads, values } = parallel
+                ? await parallel.gradients(
+                    xs,
+                    targets.map((t) => t.dataSync() as Float32Array),
+                    m,
+                    (rows) => {
+                      const part = tf.tidy(() => [tf.slice(x, 0, rows), ...targets.map((t) => tf.slice(t, 0, rows))]);
+                      try {
+                        return stepper.gradients(part[0], part.slice(1));
+                      } finally {
+                        tf.dispose(part);
+                      }
+                    },
+                  )
+                : stepper.gradients(x, targets);
+              optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+              tf.dispose(grads);
+              stepValueList(values, phase.losses).forEach((value, i) => totals.set(valueNames[i], (totals.get(valueNames[i]) ?? 0) + value * m));
             } finally {
               tf.dispose([x, y, ...targets]);
             }
@@ -289,7 +318,22 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
     } finally {
       bar?.stop();
       weightsTensor?.dispose();
+      await parallel?.dispose();
     }
   });
   return history;
+}
+
+/**
+ * The workers of data-parallel training; a network a worker cannot rebuild (a layer class only the
+ * calling thread knows) trains on the calling thread, with a warning.
+ */
+async function startWorkers(tf: Tf, network: TF.LayersModel, workers: number, options: FitNetworkOptions): Promise<DataParallel | undefined> {
+  if (workers <= 1) return undefined;
+  try {
+    return await DataParallel.start(tf, network, { workers, seed: options.seed });
+  } catch (error) {
+    (options.onWarning ?? warnToStderr)(`training on one thread: the ${workers - 1} data-parallel worker(s) could not start (${(error as Error).message})`);
+    return undefined;
+  }
 }

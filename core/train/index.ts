@@ -8,3 +8,5 @@ export * from "./fit.ts";
 export * from "./batches.ts";
 export * from "./augment.ts";
 export * from "./gradients.ts";
+export { partSizes } from "./parallel.ts";
+export { runTrainWorker } from "./parallel-worker.ts";

@@ -29,6 +29,7 @@ export interface TrainingDefaults {
   augment_freq_masks: number;
   augment_freq_mask_bins: number;
   mixup: number;
+  workers: number;
 }
 
 export const TRAINING_DEFAULTS: Readonly<TrainingDefaults> = {
@@ -55,6 +56,8 @@ export const TRAINING_DEFAULTS: Readonly<TrainingDefaults> = {
   augment_freq_masks: 0,
   augment_freq_mask_bins: 16,
   mixup: 0,
+  // One thread unless asked: results depend on the number of workers (core/train/parallel.ts).
+  workers: 1,
 };
 
 /** The zod fields of the training settings with `overrides` as defaults. */
@@ -126,6 +129,13 @@ export function trainingParamsShape(overrides: Partial<TrainingDefaults> = {}) {
       .min(0)
       .default(d.mixup)
       .describe("augmentation: mixup α; each training batch is mixed with a shuffled copy of itself, λ ~ Beta(α, α) (0: off)"),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(d.workers)
+      .describe("threads training data-parallel: each batch is split among them and their gradients averaged (1: the calling thread only)"),
   };
 }
 
