@@ -317,7 +317,8 @@ export function registerTrain(program: Command): void {
       `
 Params are the model's (clave plugins --kind model lists them with their defaults), including the
 training settings: epochs, batch_size, learning_rate, weight_decay (AdamW), class_weight=balanced,
-scheduler=plateau|step, early_stopping=<patience>, monitor, restore_best.
+scheduler=plateau|step, early_stopping=<patience>, monitor, restore_best, workers=<threads> (data-parallel
+training on several cores).
 Examples:
   clave dataset build --source synthetic --per-class 20 --seconds 6 --out data/synthetic/manifest.csv
   clave train --model lstm --features stack417 --dataset data/synthetic/manifest.csv
