@@ -318,7 +318,7 @@ export class DataParallel {
       tf.dispose(own.grads);
       throw error;
     }
-    // Σ_j (m_j / m) g_j, in float64 rows per variable, as the one-thread step's mean.
+    // Σ_j (m_j / m) g_j per variable: the mean-loss gradient of the whole batch, as on one thread.
     const share0 = parts[0] / m;
     const values: StepValues = {
       loss: share0 * own.values.loss,
@@ -334,11 +334,14 @@ export class DataParallel {
       reply.values.outputs.forEach((v, k) => (values.outputs[k] += share * v));
       values.acc += share * reply.values.acc;
     });
+    const shares = working.map((replica) => parts[this.replicas.indexOf(replica) + 1] / m);
     const grads = this.variables.map((v, i) => {
-      const sum = Float32Array.from(own.grads[i].dataSync() as Float32Array, (g) => share0 * g);
+      const own_ = own.grads[i].dataSync() as Float32Array;
+      const sum = new Float32Array(own_.length);
+      for (let k = 0; k < sum.length; k++) sum[k] = share0 * own_[k];
       const offset = this.offsets[i];
-      working.forEach((replica) => {
-        const share = parts[this.replicas.indexOf(replica) + 1] / m;
+      working.forEach((replica, j) => {
+        const share = shares[j];
         const g = replica.grads!;
         for (let k = 0; k < sum.length; k++) sum[k] += share * g[offset + k];
       });
