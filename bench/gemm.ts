@@ -1,0 +1,87 @@
+/**
+ * The arithmetic ceiling of one core (bench, not a test): `npx bun bench/gemm.ts`.
+ *
+ * The largest products of the benchmarked networks — cnn2d's second 3×3 convolution on a batch of
+ * 32 and the lstm's input projection — timed alone on tfjs's wasm backend (XNNPACK, 128-bit wasm
+ * SIMD, one thread) and in PyTorch (Debian's python3-torch, one thread: oneDNN / BLAS with the CPU's
+ * own vector width and fused multiply-add), in GFLOP/s of process CPU time. A network whose step is
+ * mostly such products cannot train faster than this ratio of PyTorch's speed on one core, whatever
+ * the rest of clave's step costs: bench/train.ts's clave/torch column is bounded by it.
+ */
+import { spawnSync } from "node:child_process";
+import { loadavg } from "node:os";
+
+process.env.CLAVE_BACKEND = "wasm";
+const { loadTf } = await import("../core/backend.ts");
+const tf = await loadTf();
+if (tf.getBackend() !== "wasm") throw new Error(`bench/gemm.ts: backend is ${tf.getBackend()}, not wasm`);
+
+interface Shape {
+  name: string;
+  /** Floating-point operations of one call. */
+  flop: number;
+}
+const CONV: Shape = { name: "conv 3x3 [32,65,64,32] -> 64", flop: 2 * 32 * 65 * 64 * 64 * 9 * 32 };
+const GEMM: Shape = { name: "gemm [4160,417] x [417,512]", flop: 2 * 4160 * 417 * 512 };
+
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** GFLOP/s of the best of `n` timed calls after two warm-up calls. */
+function best(run: () => void, flop: number, n = 6): number {
+  run();
+  run();
+  let fastest = Infinity;
+  for (let i = 0; i < n; i++) {
+    const t0 = cpuMs();
+    run();
+    fastest = Math.min(fastest, cpuMs() - t0);
+  }
+  return flop / (fastest / 1000) / 1e9;
+}
+
+const x = tf.randomNormal([32, 65, 64, 32]);
+const w = tf.randomNormal([3, 3, 32, 64]);
+const a = tf.randomNormal([4160, 417]);
+const b = tf.randomNormal([417, 512]);
+const wasm = {
+  conv: best(() => {
+    const y = tf.conv2d(x as import("@tensorflow/tfjs").Tensor4D, w as import("@tensorflow/tfjs").Tensor4D, 1, "same");
+    y.dataSync();
+    y.dispose();
+  }, CONV.flop),
+  gemm: best(() => {
+    const y = tf.matMul(a, b);
+    y.dataSync();
+    y.dispose();
+  }, GEMM.flop),
+};
+tf.dispose([x, w, a, b]);
+
+const script = `
+import json, time, torch
+torch.set_num_threads(1)
+x = torch.randn(32, 32, 65, 64); w = torch.randn(64, 32, 3, 3)
+a = torch.randn(4160, 417); b = torch.randn(417, 512)
+def best(f, flop, n=6):
+    f(); f()
+    fastest = min((lambda t0: (f(), time.process_time() - t0)[1])(time.process_time()) for _ in range(n))
+    return flop / fastest / 1e9
+print(json.dumps({"conv": best(lambda: torch.nn.functional.conv2d(x, w, padding=1), ${CONV.flop}),
+                  "gemm": best(lambda: a @ b, ${GEMM.flop})}))
+`;
+const run = spawnSync("/usr/bin/python3", ["-c", script], {
+  encoding: "utf8",
+  env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+  timeout: 300_000,
+});
+if (run.status !== 0) throw new Error(`bench/gemm.ts: PyTorch failed: ${run.stderr}`);
+const torch = JSON.parse(run.stdout.trim()) as { conv: number; gemm: number };
+
+console.log(`one thread each, GFLOP/s of CPU time (best of 6); load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+console.log(`${"product".padEnd(32)}  ${"tfjs wasm (XNNPACK)".padStart(19)}  ${"PyTorch".padStart(8)}  ${"wasm/torch".padStart(10)}`);
+for (const [key, shape] of [["conv", CONV], ["gemm", GEMM]] as const) {
+  console.log(`${shape.name.padEnd(32)}  ${wasm[key].toFixed(1).padStart(19)}  ${torch[key].toFixed(1).padStart(8)}  ${(wasm[key] / torch[key]).toFixed(2).padStart(10)}`);
+}
