@@ -9,11 +9,16 @@
  * pipeline (core/run/data.ts) and handed to both sides as the same float32 arrays.
  * Each side trains the model with the clave plugin's defaults (optimizer, learning rate, batch,
  * class weights, early stopping on the validation loss with the best epoch restored, at most
- * `--epochs` epochs), standardised per feature (per mel band) with the training set's statistics,
+ * `--epochs` epochs), standardised per feature (per mel band) with the training set's statistics;
+ * PyTorch's model is the plugin's twin, and where torch's stock layers are another network than
+ * tfjs's, an exact one (train_torch.py `build(..., tfjs=True)`; crnn: tfjs's GRU cell, its
+ * per-sequence dropout masks on input and state, tfjs's initialisers), with Adam's ε = 1e-7 as clave's,
  * for each of `--seeds` seeds; clave in a child process (tfjs wasm, one thread), PyTorch in another
  * (Debian's /usr/bin/python3, bench/train_torch.py --parity, one thread). Accuracy is per segment on
- * the test part. Printed: each side's mean ± std accuracy, the difference of the means, the CPU time
- * per seed and the peak RSS of each process.
+ * the test part. Printed: each side's mean ± std accuracy, the difference of the means with its
+ * standard error (seeds vary a model by about 2 points here, so 3 seeds resolve a difference to
+ * about ±1.5: `--seeds 10` to tell a 2-point gap from noise), the CPU time per seed and the peak RSS
+ * of each process.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -194,7 +199,9 @@ try {
   const rows: string[][] = [];
   const stats = (v: number[]) => {
     const mean = v.reduce((a, b) => a + b, 0) / v.length;
-    return { mean, std: Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) };
+    const squares = v.reduce((a, b) => a + (b - mean) ** 2, 0);
+    // Squared standard error of the mean (sample variance / n), for the difference's.
+    return { mean, std: Math.sqrt(squares / v.length), se2: v.length > 1 ? squares / (v.length - 1) / v.length : 0 };
   };
   const pct = (v: number) => (100 * v).toFixed(1);
   for (const arch of archs) {
@@ -228,7 +235,7 @@ try {
       `[${data.input.join(", ")}]`,
       `${pct(c.mean)} ± ${pct(c.std)}`,
       t ? `${pct(t.mean)} ± ${pct(t.std)}` : "—",
-      t ? (100 * (c.mean - t.mean)).toFixed(1) : "—",
+      t ? `${(100 * (c.mean - t.mean)).toFixed(1)} ± ${pct(Math.sqrt(c.se2 + t.se2))}` : "—",
       `${clave.epochs.join(",")}`,
       torch ? torch.epochs.join(",") : "—",
       (clave.cpu_s / seedCount).toFixed(1),
@@ -244,7 +251,7 @@ try {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  console.log(`\naccuracy: per test segment, mean ± std over seeds; diff = clave − torch in points (target |diff| ≤ 2); peak = the maximum resident set (VmHWM) of each side's process (all seeds).`);
+  console.log(`\naccuracy: per test segment, mean ± std over seeds; diff = clave − torch in points ± its standard error (target |diff| ≤ 2); peak = the maximum resident set (VmHWM) of each side's process (all seeds).`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

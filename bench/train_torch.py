@@ -6,11 +6,17 @@ OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1; prints one JSON line
 Usage: python3 bench/train_torch.py SPEC_JSON  (a list of {name, plugin, params, input, batch, classes,
 warmup, steps}); python3 bench/train_torch.py --memory SPEC_JSON (one {name, plugin, params, input, batch,
 classes, examples, validation, epochs}: the peak RSS of training on an in-memory set, bench/train-memory.ts);
-python3 bench/train_torch.py --parity SPEC_JSON (test accuracy per seed of training on given arrays, bench/parity.ts). Each model is the same layer stack as the clave plugin's defaults, same sizes
+python3 bench/train_torch.py --parity SPEC_JSON (test accuracy per seed of training on given arrays,
+bench/parity.ts). Each model is the same layer stack as the clave plugin's defaults, same sizes
 (convolutions channels-first here), so the work per sample is the same; the per-feature
-standardisation layer of the tfjs models (an elementwise affine map) has no twin.
+standardisation layer of the tfjs models (an elementwise affine map) has no twin in the speed runs
+(--parity standardises the arrays instead). The speed and memory twins are what a PyTorch user writes
+(torch's fused nn.GRU / nn.LSTM and initialisers); where that is not the same network as tfjs's, --parity
+trains an exact twin instead (build(..., tfjs=True); so far crnn: tfjs's GRU/LSTM cell formulation,
+per-sequence dropout masks on input and state, and tfjs's initialisers, see Crnn and TfjsRnn).
 """
 import json
+import math
 import sys
 import time
 
@@ -92,32 +98,143 @@ class BiLstmAttention(nn.Module):
         return self.head(torch.cat([self.att(h), h.mean(dim=1)], dim=1))
 
 
-class Crnn(nn.Module):
-    """plugins/models/crnn.ts: conv blocks 32, 64 (3x3 or 3, ReLU, max-pool 2 "same") on [time, mels],
-    then a GRU/LSTM of 64 with input dropout 0.2 (tfjs also drops the recurrent state; torch's fused RNNs cannot)."""
+def tfjs_glorot_normal_(weight, fan_in, fan_out):
+    """tfjs-layers' default kernel initialiser of Dense, Conv and the recurrent cells (`glorotNormal`):
+    a normal of std sqrt(2 / (fan_in + fan_out)) truncated at ±2 std (tf.truncatedNormal, std not
+    corrected for the truncation), not Keras's glorot_uniform nor torch's kaiming_uniform(a=√5)."""
+    std = math.sqrt(2.0 / (fan_in + fan_out))
+    with torch.no_grad():
+        return nn.init.trunc_normal_(weight, 0.0, std, -2 * std, 2 * std)
 
-    def __init__(self, shape, classes, conv="2d", rnn="gru"):
+
+def tfjs_init_(module):
+    """tfjs's initialisers on torch's Conv/Linear layers: kernels glorotNormal (fans as Keras counts
+    them: receptive field × channels), biases zero. Batch norm starts at γ = 1, β = 0 on both sides."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+            receptive = m.weight[0, 0].numel()
+            tfjs_glorot_normal_(m.weight, m.weight.shape[1] * receptive, m.weight.shape[0] * receptive)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+
+
+class TfjsRnn(nn.Module):
+    """tfjs-layers' GRU or LSTM layer (recurrentActivation sigmoid, tanh), written as a loop over time steps,
+    for the accuracy-parity twin. Weights in tfjs's layout: kernel K [F, G·U], recurrent kernel R [U, G·U],
+    one bias b [G·U]; initialised as tfjs does (K glorotNormal, R orthogonal over the whole [U, G·U]
+    matrix, b zero; LSTM without unit forget bias, tfjs's default).
+      GRU (Keras's original formulation, implementation 2; gates z, r, h; the reset gate applied to the
+      state before its matmul; no reset_after, which tfjs refuses):
+        m = h ⊙ d_h;  z = σ(x_z + m R_z),  r = σ(x_r + m R_r),  ĥ = tanh(x_h + (r ⊙ m) R_h);
+        h ← z ⊙ m + (1 − z) ⊙ ĥ   (tfjs updates from the dropped state m too)
+      LSTM (gates i, f, c, o): m = h ⊙ d_h;  [i, f, g, o] = x K + m R + b;  c ← σ(f) c + σ(i) tanh(g);  h = σ(o) tanh(c)
+    with [x_z, x_r, x_h] = (x ⊙ d_x) K + b. Dropout (training only): d_x [B, F] and d_h [B, U], inverted
+    dropout masks drawn once per batch of sequences and used at every step, as tfjs-layers' cells draw
+    them (and clave's fused kernels core/kernels/gru.ts, lstm.ts take them)."""
+
+    def __init__(self, features, units, kind="gru", dropout=0.0, recurrent_dropout=0.0, return_sequences=False):
         super().__init__()
+        self.kind, self.units = kind, units
+        self.dropout, self.recurrent_dropout, self.return_sequences = dropout, recurrent_dropout, return_sequences
+        gates = 3 if kind == "gru" else 4
+        self.kernel = nn.Parameter(torch.empty(features, gates * units))
+        self.recurrent_kernel = nn.Parameter(torch.empty(units, gates * units))
+        self.bias = nn.Parameter(torch.zeros(gates * units))
+        tfjs_glorot_normal_(self.kernel, features, gates * units)
+        with torch.no_grad():
+            nn.init.orthogonal_(self.recurrent_kernel)
+
+    def mask(self, rows, size, rate, like):
+        if not self.training or not 0 < rate < 1:
+            return None
+        return nn.functional.dropout(like.new_ones(rows, size), rate, training=True)
+
+    def forward(self, x):
+        b, t, f = x.shape
+        u = self.units
+        dx = self.mask(b, f, self.dropout, x)
+        dh = self.mask(b, u, self.recurrent_dropout, x)
+        # Every step's input projection in one matmul.
+        xw = torch.addmm(self.bias, (x if dx is None else x * dx.unsqueeze(1)).reshape(b * t, f), self.kernel).reshape(b, t, -1)
+        h = x.new_zeros(b, u)
+        c = x.new_zeros(b, u)
+        outputs = []
+        for s in range(t):
+            m = h if dh is None else h * dh
+            if self.kind == "gru":
+                xz, xr, xh = xw[:, s].split(u, dim=1)
+                inner = m @ self.recurrent_kernel[:, : 2 * u]
+                z = torch.sigmoid(xz + inner[:, :u])
+                r = torch.sigmoid(xr + inner[:, u:])
+                hh = torch.tanh(xh + (r * m) @ self.recurrent_kernel[:, 2 * u :])
+                h = z * m + (1 - z) * hh
+            else:
+                i, fg, g, o = (xw[:, s] + m @ self.recurrent_kernel).split(u, dim=1)
+                c = torch.sigmoid(fg) * c + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(c)
+            if self.return_sequences:
+                outputs.append(h)
+        return torch.stack(outputs, dim=1) if self.return_sequences else h
+
+
+class Crnn(nn.Module):
+    """plugins/models/crnn.ts: conv blocks (`filters`, default 32, 64; `kernel_size` 3 "same", ReLU, max-pool
+    `pool_size` 2 "same"; with `batch_norm`: conv without bias → batch norm → ReLU → pool) in 2-D over
+    [time, mels] or 1-D along time (`conv`), then a GRU or LSTM (`rnn`) of `rnn_units` 64 with dropout
+    `rnn_dropout` 0.2 on its inputs and state, its last state (or the average or maximum over time,
+    `pooling`), then a linear layer (softmax in the loss).
+
+    tfjs=False (speed and memory benches, what a PyTorch user writes): torch's fused nn.GRU / nn.LSTM
+    (GRU in the reset_after formulation with two biases per gate, LSTM with two biases) and torch's
+    initialisers; the input dropout as nn.Dropout (a mask per step), no recurrent dropout (the fused
+    RNNs have none); the work per step is that of tfjs's cells. tfjs=True (accuracy parity): the exact
+    twin of the tfjs network: TfjsRnn (tfjs's cell formulation, initialisers and per-sequence dropout
+    masks on input and state) and tfjs's initialisers on the convolutions and the linear layer.
+    Batch norm as clave's TORCH_BATCH_NORM (momentum 0.1 in torch's terms, ε 1e-5): torch's defaults."""
+
+    def __init__(self, shape, classes, params=None, tfjs=False):
+        super().__init__()
+        p = {"conv": "2d", "rnn": "gru", "filters": [32, 64], "kernel_size": 3, "pool_size": 2, "rnn_units": 64, "rnn_dropout": 0.2,
+             "batch_norm": False, "pooling": "last", **(params or {})}
         t, f = shape
-        self.conv = conv
-        if conv == "2d":
-            self.cnn = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), same_pool(2), nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), same_pool(2))
-            features = ((f + 1) // 2 + 1) // 2 * 64
+        self.conv, self.pooling, self.tfjs = p["conv"], p["pooling"], tfjs
+        bn, k, pool = p["batch_norm"], p["kernel_size"], p["pool_size"]
+        conv, norm = (nn.Conv2d, nn.BatchNorm2d) if self.conv == "2d" else (nn.Conv1d, nn.BatchNorm1d)
+        max_pool = nn.MaxPool2d if self.conv == "2d" else nn.MaxPool1d
+        layers, channels = [], 1 if self.conv == "2d" else f
+        for c in p["filters"]:
+            # padding k // 2 is "same" for odd kernels; ceil_mode is tfjs's "same" pooling when the pool is 2.
+            layers += [conv(channels, c, k, padding=k // 2, bias=not bn)] + ([norm(c)] if bn else []) + [nn.ReLU(), max_pool(pool, ceil_mode=True)]
+            channels, f = c, -(-f // pool)
+        self.cnn = nn.Sequential(*layers)
+        features = f * channels if self.conv == "2d" else channels
+        units, rate = p["rnn_units"], p["rnn_dropout"]
+        if tfjs:
+            self.rnn = TfjsRnn(features, units, p["rnn"], rate, rate, return_sequences=self.pooling != "last")
+            self.drop = nn.Identity()
         else:
-            self.cnn = nn.Sequential(nn.Conv1d(f, 32, 3, padding=1), nn.ReLU(), same_pool(1), nn.Conv1d(32, 64, 3, padding=1), nn.ReLU(), same_pool(1))
-            features = 64
-        self.drop = nn.Dropout(0.2)
-        self.rnn = (nn.GRU if rnn == "gru" else nn.LSTM)(features, 64, batch_first=True)
-        self.out = nn.Linear(64, classes)
+            self.drop = nn.Dropout(rate)
+            self.rnn = (nn.GRU if p["rnn"] == "gru" else nn.LSTM)(features, units, batch_first=True)
+        self.out = nn.Linear(units, classes)
+        if tfjs:
+            tfjs_init_(self.cnn)
+            tfjs_init_(self.out)
 
     def forward(self, x):
         if self.conv == "2d":
-            h = self.cnn(x.unsqueeze(1))  # [B, 64, t, f]
-            h = h.permute(0, 2, 3, 1).flatten(2)
+            h = self.cnn(x.unsqueeze(1))  # [B, C, t, f]
+            h = h.permute(0, 2, 3, 1).flatten(2)  # tfjs's channels-last [t, f · C]
         else:
             h = self.cnn(x.transpose(1, 2)).transpose(1, 2)
-        h, _ = self.rnn(self.drop(h))
-        return self.out(h[:, -1])
+        if self.tfjs:
+            h = self.rnn(h)
+            if self.pooling == "last":
+                return self.out(h)
+        else:
+            h, _ = self.rnn(self.drop(h))
+            if self.pooling == "last":
+                return self.out(h[:, -1])
+        return self.out(h.mean(dim=1) if self.pooling == "average" else h.amax(dim=1))
 
 
 class CnnTokenAttention(nn.Module):
@@ -213,7 +330,8 @@ class Autoencoder(nn.Module):
         return self.dec(z), (self.head(z) if self.head is not None else None)
 
 
-def build(name, shape, classes, params):
+def build(name, shape, classes, params, tfjs=False):
+    """The twin of plugin `name`; tfjs=True: the accuracy-parity twin where one differs from the speed twin (crnn)."""
     if name == "lstm":
         return Lstm(shape, classes)
     if name == "bilstm_attention":
@@ -221,7 +339,7 @@ def build(name, shape, classes, params):
     if name == "bilstm_attention_bn":
         return BiLstmAttention(shape, classes, bn=True)
     if name == "crnn":
-        return Crnn(shape, classes, conv=params.get("conv", "2d"), rnn=params.get("rnn", "gru"))
+        return Crnn(shape, classes, params, tfjs=tfjs)
     if name == "cnn_token_attention":
         return CnnTokenAttention(shape, classes)
     if name == "cnn2d":
@@ -314,7 +432,8 @@ def memory(spec):
 def parity(spec):
     """Test accuracy of the twin trained on the arrays clave trained on (bench/parity.ts), per seed: inputs
     standardised per feature (last axis) with the training set's mean and population std (clave's
-    standardise layer), Adam (AdamW when weight_decay > 0) at the plugin's learning rate, batches of its
+    standardise layer), the parity twin (build(..., tfjs=True): crnn's is tfjs's network exactly, see Crnn),
+    Adam (AdamW when weight_decay > 0, ε 1e-7 as clave's) at the plugin's learning rate, batches of its
     size in a new order each epoch, balanced class weights when the plugin uses them, and early stopping on
     the validation loss with its patience (0: never), the best epoch's weights restored."""
     import copy
@@ -350,9 +469,10 @@ def parity(spec):
     batch = s["batch_size"]
     for seed in spec["seeds"]:
         torch.manual_seed(seed)
-        model = build(spec["plugin"], shape, classes, spec.get("params", {}))
-        opt = (torch.optim.AdamW(model.parameters(), s["learning_rate"], weight_decay=s["weight_decay"])
-               if s["weight_decay"] > 0 else torch.optim.Adam(model.parameters(), s["learning_rate"]))
+        model = build(spec["plugin"], shape, classes, spec.get("params", {}), tfjs=True)
+        # ε = 1e-7: clave's AdamW (core/train/optimizer.ts) keeps Keras's default; torch's is 1e-8.
+        opt = (torch.optim.AdamW(model.parameters(), s["learning_rate"], weight_decay=s["weight_decay"], eps=1e-7)
+               if s["weight_decay"] > 0 else torch.optim.Adam(model.parameters(), s["learning_rate"], eps=1e-7))
         best, best_state, waited, epochs = float("inf"), None, 0, 0
         for _ in range(s["epochs"]):
             epochs += 1
