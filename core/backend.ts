@@ -1,7 +1,8 @@
 /**
  * The compute backend, chosen in one place: tfjs-node-gpu, then tfjs-node, then wasm. The `cpu`
  * backend (about 100x slower) only when asked for. `CLAVE_BACKEND` forces one of
- * `node-gpu | node | wasm | cpu`. tfjs-node and tfjs-node-gpu are optional dependencies: any error
+ * `node-gpu | node | wasm | cpu`; `CLAVE_THREADS=N` (or `auto`) runs the wasm backend's convolutions and
+ * products on N threads (core/wasm-threads.ts). tfjs-node and tfjs-node-gpu are optional dependencies: any error
  * loading them falls through to the next candidate, and the reason is kept for `clave doctor`.
  */
 import { existsSync, readdirSync } from "node:fs";
@@ -10,6 +11,7 @@ import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { BackendError } from "./errors.ts";
 import { registerClaveKernels } from "./kernels/index.ts";
+import { registerThreadedWasm, wantedThreads, wasmThreads } from "./wasm-threads.ts";
 
 export type BackendChoice = "node-gpu" | "node" | "wasm" | "cpu";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["node-gpu", "node", "wasm", "cpu"];
@@ -22,6 +24,7 @@ export interface BackendInfo {
   readonly tfjsVersion: string;
   /** Whether the wasm backend runs with SIMD (wasm only). */
   readonly simd?: boolean;
+  /** Threads of the wasm backend's pool (`CLAVE_THREADS`; 1 by default), wasm only. */
   readonly threads?: number;
   /** clave's own wasm kernels now registered (core/kernels/), wasm only. */
   readonly kernels?: readonly string[];
@@ -67,10 +70,19 @@ function forcedChoice(): BackendChoice | undefined {
   return forced as BackendChoice;
 }
 
-async function tryBackend(tf: Tf, choice: BackendChoice): Promise<string | undefined> {
+async function tryBackend(tf: Tf, choice: BackendChoice, skipped: Record<string, string>): Promise<string | undefined> {
   const candidate = CANDIDATES[choice];
   try {
     await candidate.load();
+    const threads = choice === "wasm" ? wantedThreads() : 1;
+    if (threads > 1) {
+      // A pool that cannot start leaves the one-thread backend, and says why (clave doctor).
+      try {
+        await registerThreadedWasm(tf, threads);
+      } catch (error) {
+        skipped["wasm threads"] = (error as Error).message.split("\n")[0];
+      }
+    }
     // setBackend can resolve false, or true while staying on cpu: check what actually runs.
     const ok = await tf.setBackend(candidate.tfName);
     await tf.ready();
@@ -87,7 +99,7 @@ async function setup(): Promise<{ tf: Tf; info: BackendInfo }> {
   const order: BackendChoice[] = forced ? [forced] : ["node-gpu", "node", "wasm"];
   const skipped: Record<string, string> = {};
   for (const choice of order) {
-    const failure = await tryBackend(tf, choice);
+    const failure = await tryBackend(tf, choice, skipped);
     if (failure === undefined) {
       const wasm = choice === "wasm";
       const info: BackendInfo = {
@@ -97,7 +109,7 @@ async function setup(): Promise<{ tf: Tf; info: BackendInfo }> {
         ...(wasm
           ? {
               simd: Boolean(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT")),
-              threads: Boolean(await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT")) ? 2 : 1,
+              threads: wasmThreads(tf),
               kernels: registerClaveKernels(tf),
             }
           : {}),

@@ -158,7 +158,8 @@ export class DataParallel {
         weights,
         weightShapes: all.map((w) => w.shape),
       };
-      replicas.push({ worker: new Worker(BOOTSTRAP, { eval: true, workerData: data }) });
+      // One thread per replica: the replicas are the parallelism (core/wasm-threads.ts would oversubscribe).
+      replicas.push({ worker: new Worker(BOOTSTRAP, { eval: true, workerData: data, env: { ...process.env, CLAVE_THREADS: "1" } }) });
     }
     const parallel = new DataParallel(tf, replicas, timeoutMs);
     for (const [i, replica] of replicas.entries()) parallel.listen(replica, i + 1);
