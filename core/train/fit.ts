@@ -8,7 +8,9 @@
  * a tensor built for that step and disposed after it, augmented first when the settings ask
  * (core/train/augment.ts, training batches only); validation runs batch by batch in inference mode.
  * The backend never holds the training or validation set as a tensor, and the backward pass gives
- * memory back as it goes (core/train/gradients.ts).
+ * memory back as it goes (core/train/gradients.ts). A step's loss and gradients (core/train/step.ts)
+ * are apart from the optimizer's update, so that with `workers: k` the parts of a batch can be
+ * differentiated on k threads at once and their gradients applied once (core/train/parallel.ts).
  *
  * A network is trained in phases (one, usually): each phase names the outputs it trains, their losses
  * and weights, its epochs and the layers it leaves frozen; an autoencoder pretrains its reconstruction
