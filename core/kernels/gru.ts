@@ -272,7 +272,7 @@ export function makeGruKernels(stock: (name: string) => WasmKernelFunc | undefin
 
 /** The gradient of `ClaveGruSequence` (see registerSequenceGradient). */
 export function registerGruGradient(tf: Tf): void {
-  registerSequenceGradient(tf, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, ["A", "H"]);
+  registerSequenceGradient(tf, GRU_SEQUENCE, GRU_SEQUENCE_GRAD, ["A", "H"], "steps");
 }
 
 export const gruSequenceKernel: ClaveKernel = {

@@ -5,8 +5,8 @@
  * `registerClaveKernels(tf)` is idempotent and `unregisterClaveKernels(tf)` restores the stock set.
  * With the fused RNN kernels registered, tfjs-layers' LSTM and GRU layers run through them on wasm
  * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code), and Dense
- * layers through the fused dense kernel (dense.ts) and L1/L2 weight regularizers through penalty.ts in
- * the same way.
+ * layers through the fused dense kernel (dense.ts), Masking layers through masking.ts and L1/L2 weight
+ * regularizers through penalty.ts in the same way.
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { adamUpdate } from "./adam.ts";
@@ -20,6 +20,7 @@ import { identity } from "./identity.ts";
 import { gruSequenceGradKernel, gruSequenceKernel, registerGruGradient } from "./gru.ts";
 import { accuracyKernel, crossEntropyGradKernel, crossEntropyKernel, registerLossGradients, squaredErrorGradKernel, squaredErrorKernel } from "./losses.ts";
 import { lstmSequenceGradKernel, lstmSequenceKernel, registerLstmGradient } from "./lstm.ts";
+import { installFusedMasking, maskingKernel, maskRowsKernel, registerMaskingGradient } from "./masking.ts";
 import { maxPoolGrad } from "./max-pool-grad.ts";
 import { notEqual } from "./not-equal.ts";
 import { installFusedPenalty, penaltyGradKernel, penaltyKernel, registerPenaltyGradient } from "./penalty.ts";
@@ -69,6 +70,8 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   standardizeKernel,
   penaltyKernel,
   penaltyGradKernel,
+  maskRowsKernel,
+  maskingKernel,
 ];
 
 const BACKEND = "wasm";
@@ -128,9 +131,11 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
   registerLossGradients(tf);
   registerStandardizeGradient(tf);
   registerPenaltyGradient(tf);
+  registerMaskingGradient(tf);
   installFusedRnns(tf);
   installFusedDense(tf);
   installFusedPenalty(tf);
+  installFusedMasking(tf);
   return activeClaveKernels(tf);
 }
 

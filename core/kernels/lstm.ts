@@ -10,19 +10,22 @@
  * r the recurrent dropout mask (ones when none). tfjs-layers runs ~190 small kernels per time step
  * (forward and backward), each through the engine; at batch 32 that overhead, not the arithmetic,
  * was most of an LSTM's training time. Here the input projection of every step is one GEMM
- * ([T·B, F]·K), each step is one GEMM (h·R) plus the gate arithmetic in JS on the heap, and the
- * backward pass is one GEMM per step plus three GEMMs over the whole sequence (dK, dR, and dx only
- * when x needs a gradient).
+ * ([B·T, F]·K, on x as it is), each step is one GEMM (h·R) plus the gate arithmetic (in wasm SIMD,
+ * lstm-simd.ts, when U is a multiple of 4; in JavaScript otherwise), and the backward pass is one
+ * GEMM per step plus one over the whole sequence for dK, dR and db together (and dx, only when
+ * something upstream trains, in the gradient function).
  *
  * Kernels: `ClaveLstmSequence` (outputs: the layer's output, then gate activations A [T, B, 4U],
  * cell states C [T, B, U] and hidden states H [T, B, U] in processing order, kept for the gradient)
- * and `ClaveLstmSequenceGrad` (outputs dZ [T·B, 4U] time-major, dK, dR, db); the gradient of the
- * first is registered globally but the kernels exist for wasm only. Differences from tfjs-layers'
- * own path: sums are rounded once instead of per op, and hardSigmoid's slope exactly at its
- * clipping points (see rnn.ts).
+ * and `ClaveLstmSequenceGrad` (outputs dZ [B·T, 4U] in the samples' order, row b·T + t, then dK, dR,
+ * db); the gradient of the first is registered globally but the kernels exist for wasm only.
+ * Differences from tfjs-layers' own path: sums are rounded once instead of per op (the SIMD path
+ * rounds each operation, with σ and tanh within a few float32 ulps), db is summed in the product's
+ * float32, and hardSigmoid's slope exactly at its clipping points (see rnn.ts).
  */
-import { type ActivationKind, activate, activationSlope, inputWeightAndBiasGradients, registerSequenceGradient, makeGemm, stepOf, tanh, timeMajor } from "./rnn.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
+import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, stepOf, tanh } from "./rnn.ts";
+import { lstmSimd } from "./lstm-simd.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const LSTM_SEQUENCE = "ClaveLstmSequence";
 export const LSTM_SEQUENCE_GRAD = "ClaveLstmSequenceGrad";
@@ -45,6 +48,69 @@ interface Shapes {
   G: number;
 }
 
+type Gemm = ReturnType<typeof makeGemm>;
+
+/** A step's rows [B, G] into their samples' rows b·T + t of [B·T, G]. */
+function toSampleRows(backend: WasmBackend, step: TensorInfo, all: TensorInfo, t: number, B: number, T: number, G: number): void {
+  const from = at(backend, step) >> 2;
+  const to = at(backend, all) >> 2;
+  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+  for (let b = 0; b < B; b++) heap.copyWithin(to + (b * T + t) * G, from + b * G, from + (b + 1) * G);
+}
+
+/** Byte offset of a tensor's data on the heap. */
+const at = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+
+/** A zero-filled temporary of n floats. */
+function zeros(backend: WasmBackend, n: number): TensorInfo {
+  const t = backend.makeOutput([n], "float32");
+  f32(backend, t).fill(0);
+  return t;
+}
+
+/**
+ * The weight gradients' operand [F + U + 1, B·T] (column b·T + t: sample b at time t): rows
+ * 0..F − 1 xᵀ (the stock transpose of x as [B·T, F]), rows F..F + U − 1 h_{s−1}[b] ⊙ r[b] of the
+ * step s before time t's (0 at the first step), row F + U ones.
+ */
+function weightOperand(backend: WasmBackend, transpose2d: Gemm["transpose2d"], x: TensorInfo, H: TensorInfo, r: TensorInfo, { B, T, F, U }: Shapes, goBackwards: boolean): TensorInfo {
+  const N = B * T;
+  const operand = backend.makeOutput([F + U + 1, N], "float32");
+  const xT = transpose2d(backend, x, N, F);
+  const out = f32(backend, operand);
+  out.set(f32(backend, xT));
+  release(backend, xT);
+  const hv = f32(backend, H);
+  const rv = f32(backend, r);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) {
+      const c = b * T + t;
+      const s = stepOf(t, T, goBackwards);
+      if (s === 0) for (let u = 0; u < U; u++) out[(F + u) * N + c] = 0;
+      else {
+        const h = ((s - 1) * B + b) * U;
+        for (let u = 0; u < U; u++) out[(F + u) * N + c] = hv[h + u] * rv[b * U + u];
+      }
+    }
+  }
+  out.fill(1, (F + U) * N, (F + U + 1) * N);
+  return operand;
+}
+
+/** The layer's output from the hidden states H [T, B, U]: every step's [B, T, U], or the last [B, U]. */
+function output(backend: WasmBackend, H: TensorInfo, { B, T, U }: Shapes, returnSequences: boolean): TensorInfo {
+  if (!returnSequences) {
+    const out = backend.makeOutput([B, U], "float32");
+    f32(backend, out).set(f32(backend, H).subarray((T - 1) * B * U, T * B * U));
+    return out;
+  }
+  const out = backend.makeOutput([B, T, U], "float32");
+  const ov = f32(backend, out);
+  const hv = f32(backend, H);
+  for (let s = 0; s < T; s++) for (let b = 0; b < B; b++) ov.set(hv.subarray((s * B + b) * U, (s * B + b + 1) * U), (b * T + s) * U);
+  return out;
+}
+
 function shapes(x: TensorInfo, recurrentKernel: TensorInfo): Shapes {
   const [B, T, F] = x.shape;
   const U = recurrentKernel.shape[0];
@@ -61,15 +127,19 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const { B, T, F, U, G } = d;
     const kind = attrs.recurrentActivation;
 
-    const xt = backend.makeOutput([T * B, F], "float32");
-    timeMajor(f32(backend, x), f32(backend, xt), B, T, F, attrs.goBackwards);
-    const zx = gemm(backend, xt, kernel, T * B, F, G);
-    release(backend, xt);
+    // Every step's input projection in one product, in x's own order: row b·T + t.
+    const zx = gemm(backend, x, kernel, B * T, F, G);
 
     const A = backend.makeOutput([T, B, G], "float32");
     const C = backend.makeOutput([T, B, U], "float32");
     const H = backend.makeOutput([T, B, U], "float32");
     const hIn = backend.makeOutput([B, U], "float32");
+    const simd = U % 4 === 0 ? lstmSimd(backend) : undefined;
+    if (simd) {
+      forwardSimd(simd, backend, { zx, recurrentKernel, bias, mask, recurrentMask, A, C, H, hIn }, d, attrs);
+      release(backend, zx, hIn);
+      return [output(backend, H, d, attrs.returnSequences), A, C, H];
+    }
     const noRecurrence = new Float32Array(B * G);
     const noState = new Float32Array(B * U);
     for (let s = 0; s < T; s++) {
@@ -93,6 +163,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
         const srow = (s * B + b) * U;
         const prow = prevBase + b * U;
         const arow = (s * B + b) * G;
+        const zrow = (b * T + t) * G;
         if (mv[b * T + t] === 0) {
           // A masked step carries h and c over; its gate values are never read.
           for (let u = 0; u < U; u++) {
@@ -101,7 +172,6 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
           }
           av.fill(0, arow, arow + G);
         } else {
-          const zrow = (s * B + b) * G;
           const rrow = b * G;
           for (let u = 0; u < U; u++) {
             const i = Math.fround(activate(zxv[zrow + u] + zrv[rrow + u] + bv[u], kind));
@@ -122,19 +192,104 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
       if (zr) release(backend, zr);
     }
     release(backend, zx, hIn);
-
-    let out: TensorInfo;
-    if (attrs.returnSequences) {
-      out = backend.makeOutput([B, T, U], "float32");
-      const ov = f32(backend, out);
-      const hv = f32(backend, H);
-      for (let s = 0; s < T; s++) for (let b = 0; b < B; b++) ov.set(hv.subarray((s * B + b) * U, (s * B + b + 1) * U), (b * T + s) * U);
-    } else {
-      out = backend.makeOutput([B, U], "float32");
-      f32(backend, out).set(f32(backend, H).subarray((T - 1) * B * U, T * B * U));
-    }
-    return [out, A, C, H];
+    return [output(backend, H, d, attrs.returnSequences), A, C, H];
   };
+
+  /** The steps of the backward pass with the gate arithmetic in SIMD (lstm-simd.ts): dZ of every step. */
+  function backwardSimd(
+    simd: NonNullable<ReturnType<typeof lstmSimd>>,
+    backend: WasmBackend,
+    t: Record<"dy" | "mask" | "recurrentMask" | "A" | "C" | "dZ" | "dzt" | "rT", TensorInfo>,
+    { B, T, U, G }: Shapes,
+    attrs: LstmSequenceAttrs,
+  ): void {
+    const step = attrs.recurrentActivation === "sigmoid" ? simd.backwardSigmoid : simd.backwardHard;
+    const none = zeros(backend, B * G); // no dy, and c before the first step
+    const dhNext = zeros(backend, B * U);
+    const dcNext = zeros(backend, B * U);
+    // What masked samples pass back unchanged: dh (h was carried over) and dc (saved before the step).
+    const pass = new Float32Array(B * U);
+    const carried = new Float32Array(B * U);
+    for (let s = T - 1; s >= 0; s--) {
+      const time = stepOf(s, T, attrs.goBackwards);
+      const [dy, A, C, dzt, dh, dc, zero] = [t.dy, t.A, t.C, t.dzt, dhNext, dcNext, none].map((x) => at(backend, x));
+      const fromOutput = attrs.returnSequences || s === T - 1;
+      const dyRow = !fromOutput ? zero : attrs.returnSequences ? dy + 4 * s * U : dy;
+      const dyStride = !fromOutput ? 0 : attrs.returnSequences ? 4 * T * U : 4 * U;
+      const masked: number[] = [];
+      {
+        const mv = view(backend, t.mask);
+        for (let b = 0; b < B; b++) if (mv[b * T + time] === 0) masked.push(b);
+      }
+      if (masked.length > 0) {
+        const dyv = f32(backend, t.dy);
+        const dhv = f32(backend, dhNext);
+        const dcv = f32(backend, dcNext);
+        for (const b of masked) {
+          for (let u = 0; u < U; u++) {
+            const k = b * U + u;
+            pass[k] = dhv[k] + (fromOutput ? dyv[attrs.returnSequences ? (b * T + s) * U + u : k] : 0);
+            carried[k] = dcv[k];
+          }
+        }
+      }
+      step(dyRow, dyStride, dh, dc, A + 4 * s * B * G, C + 4 * s * B * U, s > 0 ? C + 4 * (s - 1) * B * U : zero, dzt, B, U);
+      if (masked.length > 0) {
+        const dzv = f32(backend, t.dzt);
+        const dcv = f32(backend, dcNext);
+        for (const b of masked) {
+          dzv.fill(0, b * G, (b + 1) * G);
+          dcv.set(carried.subarray(b * U, (b + 1) * U), b * U);
+        }
+      }
+      toSampleRows(backend, t.dzt, t.dZ, time, B, T, G);
+      if (s > 0) {
+        // dh_{t−1} = (dz·Rᵀ) ⊙ r + what masked samples pass through.
+        const back = gemm(backend, t.dzt, t.rT, B, G, U);
+        simd.mul(at(backend, back), at(backend, t.recurrentMask), at(backend, dhNext), 4 * B * U);
+        release(backend, back);
+        if (masked.length > 0) {
+          const dhv = f32(backend, dhNext);
+          for (const b of masked) for (let k = b * U; k < (b + 1) * U; k++) dhv[k] += pass[k];
+        }
+      }
+    }
+    release(backend, none, dhNext, dcNext);
+  }
+
+  /** The steps of the forward pass with the gate arithmetic in SIMD (lstm-simd.ts). */
+  function forwardSimd(
+    simd: NonNullable<ReturnType<typeof lstmSimd>>,
+    backend: WasmBackend,
+    t: Record<"zx" | "recurrentKernel" | "bias" | "mask" | "recurrentMask" | "A" | "C" | "H" | "hIn", TensorInfo>,
+    { B, T, U, G }: Shapes,
+    attrs: LstmSequenceAttrs,
+  ): void {
+    const step = attrs.recurrentActivation === "sigmoid" ? simd.forwardSigmoid : simd.forwardHard;
+    const none = zeros(backend, B * G); // h·R and c before the first step
+    for (let s = 0; s < T; s++) {
+      const zr = s > 0 ? gemm(backend, t.hIn, t.recurrentKernel, B, U, G) : undefined;
+      const [zx, bias, A, C, H, hIn, r, zero] = [t.zx, t.bias, t.A, t.C, t.H, t.hIn, t.recurrentMask, none].map((x) => at(backend, x));
+      const cPrev = s > 0 ? C + 4 * (s - 1) * B * U : zero;
+      const time = stepOf(s, T, attrs.goBackwards);
+      step(zx + 4 * time * G, 4 * T * G, zr ? at(backend, zr) : zero, bias, cPrev, A + 4 * s * B * G, C + 4 * s * B * U, H + 4 * s * B * U, hIn, r, B, U);
+      if (zr) release(backend, zr);
+      // A masked step carries h and c over; its gate values are never read.
+      const mv = view(backend, t.mask);
+      for (let b = 0; b < B; b++) {
+        if (mv[b * T + time] !== 0) continue;
+        const [av, cv, hv, hin, rv] = [t.A, t.C, t.H, t.hIn, t.recurrentMask].map((x) => f32(backend, x));
+        const row = (s * B + b) * U;
+        for (let u = 0; u < U; u++) {
+          cv[row + u] = s > 0 ? cv[row - B * U + u] : 0;
+          hv[row + u] = s > 0 ? hv[row - B * U + u] : 0;
+          hin[b * U + u] = hv[row + u] * rv[b * U + u];
+        }
+        av.fill(0, (s * B + b) * G, (s * B + b + 1) * G);
+      }
+    }
+    release(backend, none);
+  }
 
   const backward: WasmKernelFunc = ({ inputs, backend, attrs }: KernelArgs<LstmSequenceAttrs>) => {
     const { dy, x, recurrentKernel, mask, recurrentMask, A, C, H } = inputs;
@@ -142,79 +297,83 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const { B, T, F, U, G } = d;
     const kind = attrs.recurrentActivation;
 
-    const dZ = backend.makeOutput([T * B, G], "float32");
+    const dZ = backend.makeOutput([B * T, G], "float32");
     const dzt = backend.makeOutput([B, G], "float32");
     const rT = transpose2d(backend, recurrentKernel, U, G); // Rᵀ [4U, U]
-    const dhNext = new Float32Array(B * U);
-    const dcNext = new Float32Array(B * U);
-    for (let s = T - 1; s >= 0; s--) {
-      const t = stepOf(s, T, attrs.goBackwards);
-      const dyv = f32(backend, dy);
-      const mv = view(backend, mask);
-      const av = f32(backend, A);
-      const cv = f32(backend, C);
-      const dz = f32(backend, dzt);
-      const pass = new Float32Array(B * U);
-      for (let b = 0; b < B; b++) {
-        const keep = mv[b * T + t] !== 0;
-        const arow = (s * B + b) * G;
-        const srow = (s * B + b) * U;
-        const prow = ((s - 1) * B + b) * U;
-        const yrow = attrs.returnSequences ? (b * T + s) * U : b * U;
-        const fromOutput = attrs.returnSequences || s === T - 1;
-        for (let u = 0; u < U; u++) {
-          const k = b * U + u;
-          const dh = dhNext[k] + (fromOutput ? dyv[yrow + u] : 0);
-          if (!keep) {
-            pass[k] = dh;
-            dz[b * G + u] = dz[b * G + U + u] = dz[b * G + 2 * U + u] = dz[b * G + 3 * U + u] = 0;
-            continue;
+    const simd = U % 4 === 0 ? lstmSimd(backend) : undefined;
+    if (simd) backwardSimd(simd, backend, { dy, mask, recurrentMask, A, C, dZ, dzt, rT }, d, attrs);
+    else {
+      const dhNext = new Float32Array(B * U);
+      const dcNext = new Float32Array(B * U);
+      for (let s = T - 1; s >= 0; s--) {
+        const t = stepOf(s, T, attrs.goBackwards);
+        const dyv = f32(backend, dy);
+        const mv = view(backend, mask);
+        const av = f32(backend, A);
+        const cv = f32(backend, C);
+        const dz = f32(backend, dzt);
+        const pass = new Float32Array(B * U);
+        for (let b = 0; b < B; b++) {
+          const keep = mv[b * T + t] !== 0;
+          const arow = (s * B + b) * G;
+          const srow = (s * B + b) * U;
+          const prow = ((s - 1) * B + b) * U;
+          const yrow = attrs.returnSequences ? (b * T + s) * U : b * U;
+          const fromOutput = attrs.returnSequences || s === T - 1;
+          for (let u = 0; u < U; u++) {
+            const k = b * U + u;
+            const dh = dhNext[k] + (fromOutput ? dyv[yrow + u] : 0);
+            if (!keep) {
+              pass[k] = dh;
+              dz[b * G + u] = dz[b * G + U + u] = dz[b * G + 2 * U + u] = dz[b * G + 3 * U + u] = 0;
+              continue;
+            }
+            const i = av[arow + u];
+            const f = av[arow + U + u];
+            const g = av[arow + 2 * U + u];
+            const o = av[arow + 3 * U + u];
+            const c = cv[srow + u];
+            const cPrev = s > 0 ? cv[prow + u] : 0;
+            const tc = tanh(c);
+            const dc = dcNext[k] + dh * o * (1 - tc * tc);
+            dz[b * G + u] = dc * g * activationSlope(i, kind);
+            dz[b * G + U + u] = dc * cPrev * activationSlope(f, kind);
+            dz[b * G + 2 * U + u] = dc * i * (1 - g * g);
+            dz[b * G + 3 * U + u] = dh * tc * activationSlope(o, kind);
+            dcNext[k] = dc * f;
+            pass[k] = 0;
           }
-          const i = av[arow + u];
-          const f = av[arow + U + u];
-          const g = av[arow + 2 * U + u];
-          const o = av[arow + 3 * U + u];
-          const c = cv[srow + u];
-          const cPrev = s > 0 ? cv[prow + u] : 0;
-          const tc = tanh(c);
-          const dc = dcNext[k] + dh * o * (1 - tc * tc);
-          dz[b * G + u] = dc * g * activationSlope(i, kind);
-          dz[b * G + U + u] = dc * cPrev * activationSlope(f, kind);
-          dz[b * G + 2 * U + u] = dc * i * (1 - g * g);
-          dz[b * G + 3 * U + u] = dh * tc * activationSlope(o, kind);
-          dcNext[k] = dc * f;
-          pass[k] = 0;
         }
+        toSampleRows(backend, dzt, dZ, t, B, T, G);
+        if (s > 0) {
+          // dh_{t−1} = (dz·Rᵀ) ⊙ r + what masked samples pass through.
+          const back = gemm(backend, dzt, rT, B, G, U);
+          const bv = f32(backend, back);
+          const rv = f32(backend, recurrentMask);
+          for (let k = 0; k < B * U; k++) dhNext[k] = bv[k] * rv[k] + pass[k];
+          release(backend, back);
+        }
+        // Masked samples carried c over unchanged: dcNext already holds their gradient.
       }
-      f32(backend, dZ).set(f32(backend, dzt), s * B * G);
-      if (s > 0) {
-        // dh_{t−1} = (dz·Rᵀ) ⊙ r + what masked samples pass through.
-        const back = gemm(backend, dzt, rT, B, G, U);
-        const bv = f32(backend, back);
-        const rv = f32(backend, recurrentMask);
-        for (let k = 0; k < B * U; k++) dhNext[k] = bv[k] * rv[k] + pass[k];
-        release(backend, back);
-      }
-      // Masked samples carried c over unchanged: dcNext already holds their gradient.
     }
     release(backend, dzt, rT);
 
-    // dR = Σ_t (h_{t−1} ⊙ r)ᵀ dz_t, with h_{−1} = 0: one GEMM over all steps.
-    const hPrevT = backend.makeOutput([U, T * B], "float32");
+    // dK = Σ xᵀ dz, dR = Σ (h_{t−1} ⊙ r)ᵀ dz (h_{−1} = 0) and db = Σ dz over every step and sample,
+    // as one product: [xᵀ; (h_{t−1} ⊙ r)ᵀ; 1] [F + U + 1, B·T] · dZ [B·T, 4U]: dZ is packed once,
+    // not twice, and the bias row sums in the product's float32.
+    const operand = weightOperand(backend, transpose2d, x, H, recurrentMask, d, attrs.goBackwards);
+    const all = gemm(backend, operand, dZ, F + U + 1, B * T, G);
+    release(backend, operand);
+    const dK = backend.makeOutput([F, G], "float32");
+    const dR = backend.makeOutput([U, G], "float32");
+    const db = backend.makeOutput([G], "float32");
     {
-      const hp = f32(backend, hPrevT);
-      const hv = f32(backend, H);
-      const rv = f32(backend, recurrentMask);
-      for (let u = 0; u < U; u++) {
-        const row = u * T * B;
-        for (let b = 0; b < B; b++) hp[row + b] = 0;
-        for (let s = 1; s < T; s++) for (let b = 0; b < B; b++) hp[row + s * B + b] = hv[((s - 1) * B + b) * U + u] * rv[b * U + u];
-      }
+      const av = f32(backend, all);
+      f32(backend, dK).set(av.subarray(0, F * G));
+      f32(backend, dR).set(av.subarray(F * G, (F + U) * G));
+      f32(backend, db).set(av.subarray((F + U) * G));
     }
-    const dR = gemm(backend, hPrevT, dZ, U, T * B, G);
-    release(backend, hPrevT);
-
-    const [dK, db] = inputWeightAndBiasGradients(ops, backend, x, dZ, { B, T, F, G }, attrs.goBackwards);
+    release(backend, all);
     return [dZ, dK, dR, db];
   };
   return { forward, backward };
@@ -222,7 +381,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
 
 /** The gradient of `ClaveLstmSequence` (see registerSequenceGradient). */
 export function registerLstmGradient(tf: Tf): void {
-  registerSequenceGradient(tf, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, ["A", "C", "H"]);
+  registerSequenceGradient(tf, LSTM_SEQUENCE, LSTM_SEQUENCE_GRAD, ["A", "C", "H"], "samples");
 }
 
 /** The two kernels as clave kernels (index.ts registers them with the others). */

@@ -95,10 +95,12 @@ export function inputWeightAndBiasGradients(
 /**
  * The gradient of a fused sequence kernel: its backward kernel gives dZ (the gate pre-activations'
  * gradient), dK, dR and db from the saved inputs and the forward pass's saved states (`states`, the
- * forward outputs after the first: LSTM's A, C, H; GRU's A, H); dx, only when something asks for it,
- * is dZ·Kᵀ put back in [B, T, F] order.
+ * forward outputs after the first: LSTM's A, C, H; GRU's A, H); dx, only when something asks for it
+ * (tfjs asks only for inputs that a trained variable reaches), is dZ·Kᵀ put back in [B, T, F] order.
+ * `dZRows`: "samples" when dZ's row b·T + t holds sample b at time t (then dZ·Kᵀ is dx as it is),
+ * "steps" when row s·B + b holds processing step s.
  */
-export function registerSequenceGradient(tf: Tf, forward: string, backward: string, states: readonly string[]): void {
+export function registerSequenceGradient(tf: Tf, forward: string, backward: string, states: readonly string[], dZRows: "samples" | "steps"): void {
   if (tf.getGradient(forward) !== undefined) return;
   tf.registerGradient({
     kernelName: forward,
@@ -115,6 +117,7 @@ export function registerSequenceGradient(tf: Tf, forward: string, backward: stri
       return {
         x: () =>
           tf.tidy(() => {
+            if (dZRows === "samples") return tf.reshape(tf.matMul(dZ, kernel, false, true), [B, T, F]);
             const steps = tf.reshape(tf.matMul(dZ, kernel, false, true), [T, B, F]);
             return tf.transpose(goBackwards ? tf.reverse(steps, 0) : steps, [1, 0, 2]);
           }),

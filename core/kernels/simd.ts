@@ -37,7 +37,7 @@ const F32 = 0x7d;
 const V128 = 0x7b;
 
 /** Unsigned LEB128. */
-function leb(n: number): number[] {
+export function leb(n: number): number[] {
   const out: number[] = [];
   do {
     let byte = n & 0x7f;
@@ -48,9 +48,9 @@ function leb(n: number): number[] {
   return out;
 }
 
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+export const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
+export const vec = (items: number[][]): number[] => [...leb(items.length), ...items.flat()];
+export const name = (s: string): number[] => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 
 // Instructions.
 const get = (i: number) => [0x20, ...leb(i)];
@@ -116,21 +116,52 @@ function adamModule(): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-const made = new WeakMap<object, AdamSimd | null>();
+/** A module's bytes: the given functions (type, locals, body) over the imported `env.memory`, exported by name. */
+export function heapModule(functions: { name: string; params: number[]; locals: [count: number, type: number][]; body: number[] }[]): Uint8Array {
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(functions.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0x00]))),
+    ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, 0x00]])),
+    ...section(3, vec(functions.map((_, i) => leb(i)))),
+    ...section(7, vec(functions.map((f, i) => [...name(f.name), 0x00, ...leb(i)]))),
+    ...section(
+      10,
+      vec(
+        functions.map((f) => {
+          const code = [...vec(f.locals.map(([count, type]) => [...leb(count), type])), ...f.body, 0x0b];
+          return [...leb(code.length), ...code];
+        }),
+      ),
+    ),
+  ];
+  return Uint8Array.from(bytes);
+}
+
+/**
+ * A module's exports instantiated on `backend`'s heap (once per heap and `key`), or undefined when
+ * the heap is not reachable or the engine refuses the module (no wasm SIMD).
+ */
+export function onHeap<E>(backend: WasmBackend, key: object, bytes: () => Uint8Array): E | undefined {
+  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  let perHeap = made.get(memory);
+  if (!perHeap) made.set(memory, (perHeap = new Map()));
+  let exports = perHeap.get(key);
+  if (exports === undefined) {
+    try {
+      exports = new WebAssembly.Instance(new WebAssembly.Module(bytes()), { env: { memory } }).exports as Record<string, unknown>;
+    } catch {
+      exports = null;
+    }
+    perHeap.set(key, exports);
+  }
+  return (exports ?? undefined) as E | undefined;
+}
+
+const made = new WeakMap<object, Map<object, Record<string, unknown> | null>>();
+const ADAM = {};
 
 /** The SIMD loop on `backend`'s heap, or undefined where it cannot run. */
 export function adamSimd(backend: WasmBackend): AdamSimd | undefined {
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return undefined;
-  let fn = made.get(memory);
-  if (fn === undefined) {
-    try {
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(adamModule()), { env: { memory } });
-      fn = instance.exports.adam as AdamSimd;
-    } catch {
-      fn = null;
-    }
-    made.set(memory, fn);
-  }
-  return fn ?? undefined;
+  return onHeap<{ adam: AdamSimd }>(backend, ADAM, adamModule)?.adam;
 }

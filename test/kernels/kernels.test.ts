@@ -405,6 +405,10 @@ describe("fused LSTM and GRU sequences", () => {
     { units: 4, returnSequences: true, goBackwards: true, masked: true },
     { units: 6, returnSequences: false, masked: true, recurrentActivation: "sigmoid", useBias: false },
     { units: 3, returnSequences: true, bidirectional: true, masked: true, recurrentActivation: "sigmoid" },
+    // Units a multiple of 4: the gate arithmetic in wasm SIMD (lstm-simd.ts).
+    { units: 8, returnSequences: true, masked: true, recurrentActivation: "sigmoid" },
+    { units: 8, returnSequences: false, goBackwards: true, masked: true },
+    { units: 4, returnSequences: false, bidirectional: true, masked: true, recurrentActivation: "sigmoid", useBias: false },
     { gru: true, units: 5, returnSequences: true },
     { gru: true, units: 4, returnSequences: false, recurrentActivation: "sigmoid", masked: true },
     { gru: true, units: 3, returnSequences: true, goBackwards: true, masked: true, useBias: false },
@@ -464,6 +468,132 @@ describe("fused LSTM and GRU sequences", () => {
     const reference = (plain.apply(tf.tensor3d(x.dataSync(), [3, 5, 2])) as tf.Tensor).dataSync();
     for (let i = 0; i < reference.length; i++) expect(Math.abs(inference[i] - reference[i])).toBeLessThan(1e-5);
     await tf.setBackend("wasm");
+  });
+});
+
+describe("the LSTM's input gradient", () => {
+  const T = 6;
+  const F = 5;
+  const layer = () =>
+    tf.layers.lstm({
+      units: 8,
+      returnSequences: true,
+      recurrentActivation: "sigmoid",
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 7 }),
+      recurrentInitializer: tf.initializers.glorotUniform({ seed: 8 }),
+    });
+
+  test("is computed only when a trained variable reaches the input, and skipping it leaves the weight gradients as they were", async () => {
+    await tf.setBackend("wasm");
+    const kernel = tf.getKernel("BatchMatMul", "wasm")!;
+    const products: string[] = [];
+    tf.unregisterKernel("BatchMatMul", "wasm");
+    tf.registerKernel({ ...kernel, kernelFunc: (a) => (products.push(a.inputs.a!.shape.join("x")), kernel.kernelFunc(a)) });
+    try {
+      const lstm = layer();
+      const x = tf.variable(tf.tensor3d(randn([3, T, F]), [3, T, F]));
+      lstm.apply(x);
+      const weights = lstm.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
+      const loss = () => (lstm.apply(x) as tf.Tensor).square().sum() as tf.Scalar;
+      // dx = dZ·Kᵀ is the one product whose left operand is dZ [B·T, 4U].
+      const dxProducts = () => products.filter((shape) => shape === `${3 * T}x${4 * 8}`).length;
+      products.length = 0;
+      const withoutX = tf.variableGrads(loss, weights).grads;
+      expect(dxProducts()).toBe(0);
+      products.length = 0;
+      const withX = tf.variableGrads(loss, [x, ...weights]).grads;
+      expect(dxProducts()).toBe(1);
+      expect(withX[x.name].shape).toEqual([3, T, F]);
+      for (const v of weights) expect(Array.from(withoutX[v.name].dataSync())).toEqual(Array.from(withX[v.name].dataSync()));
+      tf.dispose([x, ...Object.values(withoutX), ...Object.values(withX)]);
+    } finally {
+      tf.unregisterKernel("BatchMatMul", "wasm");
+      tf.registerKernel(kernel);
+    }
+  });
+
+  test("a trained layer before the LSTM gets its gradient through the LSTM's input (as on cpu)", async () => {
+    const x = randn([3, T, F]);
+    await expectSameAsCpu(() => {
+      const dense = tf.layers.dense({ units: 4, activation: "tanh", kernelInitializer: tf.initializers.glorotUniform({ seed: 9 }) });
+      const lstm = layer();
+      const input = tf.tensor3d(x, [3, T, F]);
+      const loss = () => (lstm.apply(dense.apply(input)) as tf.Tensor).square().sum() as tf.Scalar;
+      loss();
+      const weights = [...dense.trainableWeights, ...lstm.trainableWeights].map((v) => (v as unknown as { val: tf.Variable }).val);
+      const { grads } = tf.variableGrads(loss, weights);
+      return weights.map((v) => grads[v.name]);
+    }, 2e-4);
+  });
+});
+
+describe("Masking", () => {
+  /** [3, 5, 4] frames, some all `value` (padding), one with a NaN, one equal to `value` but in one feature. */
+  const frames = (value: number): Float32Array => {
+    const x = randn([3, 5, 4]);
+    for (const [b, t] of [[0, 4], [1, 0], [1, 3], [2, 2]]) x.fill(value, (b * 5 + t) * 4, (b * 5 + t + 1) * 4);
+    x[(2 * 5 + 1) * 4 + 2] = Number.NaN;
+    x.fill(value, (0 * 5 + 1) * 4, (0 * 5 + 1) * 4 + 3);
+    return x;
+  };
+
+  for (const value of [0, -1, 0.1])
+    test(`output and mask equal the stock layer's on cpu, and the input gradient is dy on unpadded frames (mask value ${value})`, async () => {
+      const x = frames(value);
+      // NaN ≠ NaN: compare which values are NaN, and the rest.
+      await expectSameAsCpu(() => {
+        const layer = tf.layers.masking({ maskValue: value });
+        const input = tf.tensor3d(x, [3, 5, 4]);
+        const out = layer.apply(input) as tf.Tensor;
+        return [out.where(tf.isNaN(out).logicalNot(), 7), tf.isNaN(out).toFloat(), (layer.computeMask(input) as tf.Tensor).toFloat()];
+      });
+      // The stock layer has no input gradient (Any has none); clave's passes dy where the frame is kept.
+      await tf.setBackend("wasm");
+      const w = randn([3, 5, 4]);
+      const grad = tf.tidy(() => {
+        const layer = tf.layers.masking({ maskValue: value });
+        const input = tf.variable(tf.tensor3d(x, [3, 5, 4]));
+        const { grads } = tf.variableGrads(() => (layer.apply(input) as tf.Tensor).mul(tf.tensor3d(w, [3, 5, 4])).sum() as tf.Scalar, [input]);
+        return grads[input.name];
+      });
+      const g = grad.dataSync();
+      grad.dispose();
+      const v = Math.fround(value);
+      for (let r = 0; r < 15; r++) {
+        const padded = x.subarray(r * 4, r * 4 + 4).every((e) => e === v);
+        // dy·0 on padded frames (−0 where dy < 0).
+        for (let j = r * 4; j < r * 4 + 4; j++) expect(padded ? Math.abs(g[j]) : g[j]).toBe(padded ? 0 : w[j]);
+      }
+    });
+
+  test("runs as clave's kernels on wasm, passes an unpadded input through without a copy, and frees what it made", async () => {
+    await tf.setBackend("wasm");
+    const calls: string[] = [];
+    const originals = ["ClaveMasking", "ClaveMaskRows", "NotEqual"].map((name) => tf.getKernel(name, "wasm")!);
+    for (const k of originals) {
+      tf.unregisterKernel(k.kernelName, "wasm");
+      tf.registerKernel({ ...k, kernelFunc: (a) => (calls.push(k.kernelName), k.kernelFunc(a)) });
+    }
+    try {
+      const x = tf.tensor3d(randn([2, 3, 4]), [2, 3, 4]);
+      const before = tf.engine().backend.numDataIds();
+      tf.tidy(() => {
+        const layer = tf.layers.masking({ maskValue: 0 });
+        const out = layer.apply(x) as tf.Tensor;
+        const mask = layer.computeMask(x) as tf.Tensor;
+        expect(new Set(calls)).toEqual(new Set(["ClaveMasking", "ClaveMaskRows"]));
+        expect((out as unknown as { dataId: object }).dataId).toBe((x as unknown as { dataId: object }).dataId);
+        expect(Array.from(mask.dataSync())).toEqual([1, 1, 1, 1, 1, 1]);
+      });
+      expect(Array.from(x.dataSync()).every(Number.isFinite)).toBe(true);
+      expect(tf.engine().backend.numDataIds()).toBe(before);
+      x.dispose();
+    } finally {
+      for (const k of originals) {
+        tf.unregisterKernel(k.kernelName, "wasm");
+        tf.registerKernel(k);
+      }
+    }
   });
 });
 
