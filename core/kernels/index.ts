@@ -28,6 +28,7 @@ import { reverse } from "./reverse.ts";
 import { installFusedRnns } from "./rnn-layer.ts";
 import { slice } from "./slice.ts";
 import { splitV } from "./split-v.ts";
+import { tanh } from "./tanh.ts";
 import { registerStandardizeGradient, standardizeKernel } from "./standardize.ts";
 import { mean, sum } from "./sum.ts";
 import { tile } from "./tile.ts";
@@ -72,6 +73,7 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   penaltyGradKernel,
   maskRowsKernel,
   maskingKernel,
+  tanh,
 ];
 
 const BACKEND = "wasm";

@@ -26,7 +26,8 @@
  * Masked samples are the caller's to fix up (lstm.ts).
  */
 import { type WasmBackend } from "./wasm.ts";
-import { heapModule, leb, onHeap } from "./simd.ts";
+import { heapModule, onHeap } from "./simd.ts";
+import { type Code, Fn, I32, V128, add, addI, and, div, exp, get, gt, i32, load, lt, max, min, mul, mulI, set, splat, store, sub, tanh } from "./simd-code.ts";
 
 export type LstmForwardSimd = (zx: number, zxStride: number, zr: number, bias: number, cPrev: number, A: number, C: number, H: number, hIn: number, r: number, B: number, U: number) => void;
 export type LstmBackwardSimd = (dy: number, dyStride: number, dhNext: number, dcNext: number, A: number, C: number, cPrev: number, dz: number, B: number, U: number) => void;
@@ -36,96 +37,6 @@ export interface LstmSimd {
   backwardSigmoid: LstmBackwardSimd;
   backwardHard: LstmBackwardSimd;
   mul(a: number, b: number, out: number, bytes: number): void;
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-type Code = number[];
-const get = (i: number): Code => [0x20, ...leb(i)];
-const set = (i: number): Code => [0x21, ...leb(i)];
-const simd = (op: number): Code => [0xfd, ...leb(op)];
-const i32 = (n: number): Code => {
-  // Signed LEB128 of a small non-negative constant.
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if (n === 0 && (byte & 0x40) === 0) return [0x41, ...out, byte];
-    out.push(byte | 0x80);
-  }
-};
-const f32 = (x: number): Code => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
-const addI: Code = [0x6a];
-const mulI: Code = [0x6c];
-const load = (address: Code): Code => [...address, ...simd(0x00), 0x00, 0x00];
-const store = (address: Code, value: Code): Code => [...address, ...value, ...simd(0x0b), 0x00, 0x00];
-const splat = (x: number): Code => [...f32(x), ...simd(0x13)];
-const add = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe4)];
-const sub = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe5)];
-const mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe6)];
-const div = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe7)];
-const min = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe8)];
-const max = (a: Code, b: Code): Code => [...a, ...b, ...simd(0xe9)];
-const abs = (a: Code): Code => [...a, ...simd(0xe0)];
-const lt = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x43)];
-const gt = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x44)];
-const and = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x4e)];
-/** a where mask, else b. */
-const select = (a: Code, b: Code, mask: Code): Code => [...a, ...b, ...mask, ...simd(0x52)];
-const nearest = (a: Code): Code => [...a, ...simd(0x6a)];
-/** 2ⁿ for a vector of integral floats n in [−126, 127]. */
-const pow2 = (n: Code): Code => [...n, ...simd(0xf8), ...i32(127), ...simd(0x11), ...simd(0xae), ...i32(23), ...simd(0xab)];
-
-/** Locals of a function under construction: params first, then i32 and v128 scratch. */
-class Fn {
-  readonly locals: [number, number][] = [];
-  private next: number;
-  constructor(readonly params: number[]) {
-    this.next = params.length;
-  }
-  local(type: number): number {
-    this.locals.push([1, type]);
-    return this.next++;
-  }
-}
-
-/** exp(x) (Cephes expf), x a v128 local; scratch locals from `fn`. */
-function exp(fn: Fn, x: Code): Code {
-  const v = fn.local(V128);
-  const n = fn.local(V128);
-  const r = fn.local(V128);
-  const p = fn.local(V128);
-  return [
-    ...min(max(x, splat(-87)), splat(88)), ...set(v),
-    ...nearest(mul(get(v), splat(Math.LOG2E))), ...set(n),
-    ...sub(sub(get(v), mul(get(n), splat(0.693359375))), mul(get(n), splat(-2.12194440e-4))), ...set(r),
-    ...splat(1.9875691500e-4), ...set(p),
-    ...[1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1].flatMap((c) => [...add(mul(get(p), get(r)), splat(c)), ...set(p)]),
-    // (p·r² + r + 1)·2ⁿ
-    ...mul(add(add(mul(get(p), mul(get(r), get(r))), get(r)), splat(1)), pow2(get(n))),
-  ];
-}
-
-/** tanh(x) (Eigen's float rational approximation). */
-function tanh(fn: Fn, x: Code): Code {
-  const v = fn.local(V128);
-  const x2 = fn.local(V128);
-  const p = fn.local(V128);
-  const q = fn.local(V128);
-  const alpha = [-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-8, 1.48572235717979e-5, 6.37261928875436e-4, 4.89352455891786e-3];
-  const beta = [1.19825839466702e-6, 1.18534705686654e-4, 2.268434632439e-3, 4.89352518554385e-3];
-  return [
-    ...x, ...set(v),
-    ...min(max(get(v), splat(-7.90531110763549805)), splat(7.90531110763549805)), ...set(x2),
-    ...mul(get(x2), get(x2)), ...set(x2),
-    ...splat(alpha[0]), ...set(p),
-    ...alpha.slice(1).flatMap((c) => [...add(mul(get(p), get(x2)), splat(c)), ...set(p)]),
-    ...splat(beta[0]), ...set(q),
-    ...beta.slice(1).flatMap((c) => [...add(mul(get(q), get(x2)), splat(c)), ...set(q)]),
-    // p·x / q with x clamped; x itself where |x| < 0.0004.
-    ...select(get(v), div(mul(get(p), min(max(get(v), splat(-7.90531110763549805)), splat(7.90531110763549805))), get(q)), lt(abs(get(v)), splat(4e-4))),
-  ];
 }
 
 function sigma(fn: Fn, x: Code, hard: boolean): Code {

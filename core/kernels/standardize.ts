@@ -5,10 +5,12 @@
  * (the difference, then the quotient).
  *
  * `ClaveStandardize`: inputs x [..., S], mean and std (S values in all, in x's trailing shape).
+ * In wasm SIMD where it runs (elementwise-simd.ts, the same roundings), in JavaScript otherwise.
  * The gradient (tfjs ops, asked for rarely: nothing trains μ and σ, and the input seldom needs one)
  * is dy / σ for x, −Σ dy / σ for μ and −Σ dy (x − μ) / σ² for σ, summed over the leading axes.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { elementwiseSimd } from "./elementwise-simd.ts";
 import { type ClaveKernel, type KernelArgs, type Tf, f32, size } from "./wasm.ts";
 
 export const STANDARDIZE = "ClaveStandardize";
@@ -24,6 +26,12 @@ export const standardizeKernel: ClaveKernel = {
       throw new Error(`${STANDARDIZE}: input [${x.shape.join(", ")}] does not end in the statistics' shape [${mean.shape.join(", ")}]`);
     }
     const out = backend.makeOutput(x.shape, "float32");
+    const simd = elementwiseSimd(backend);
+    if (simd) {
+      const offset = (t: typeof x) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      simd.standardize(offset(x), offset(mean), offset(std), offset(out), n / features, features);
+      return out;
+    }
     const xv = f32(backend, x);
     const mv = f32(backend, mean);
     const sv = f32(backend, std);

@@ -597,6 +597,31 @@ describe("Masking", () => {
   });
 });
 
+describe("Tanh and standardisation in wasm SIMD", () => {
+  test("tanh of tiny, moderate and saturating values, with a tail of fewer than four, as on cpu; NaN stays NaN", async () => {
+    const x = randn([3, 7, 9]).map((v, i) => v * [1e-6, 3e-4, 1, 4, 30][i % 5]);
+    await expectSameAsCpu(() => [tf.tanh(tf.tensor(x, [3, 7, 9])), tf.tanh(tf.tensor(x.subarray(0, 6), [6]))], 1e-6);
+    await tf.setBackend("wasm");
+    const special = tf.tidy(() => tf.tanh(tf.tensor1d([Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, Number.NaN])).dataSync());
+    expect(Array.from(special)).toEqual([Number.NaN, 1, -1, 0, Number.NaN]);
+  });
+
+  test("standardisation rounds as the subtraction and the division it replaces, bit for bit", async () => {
+    await tf.setBackend("wasm");
+    for (const features of [1, 4, 7, 417]) {
+      const x = randn([6, features]);
+      const mean = randn([features]);
+      const std = randn([features]).map((v) => Math.abs(v) + 0.1);
+      const [fused, ops] = tf.tidy(() => {
+        const args = [tf.tensor2d(x, [6, features]), tf.tensor1d(mean), tf.tensor1d(std)] as const;
+        const kernel = tf.engine().runKernel("ClaveStandardize", { x: args[0], mean: args[1], std: args[2] }) as tf.Tensor;
+        return [kernel.dataSync(), tf.div(tf.sub(args[0], args[1]), args[2]).dataSync()];
+      });
+      expect(Array.from(fused)).toEqual(Array.from(ops));
+    }
+  });
+});
+
 describe("training on wasm", () => {
   test("an LSTM + bidirectional GRU + conv + batch-norm model trains without leaking wasm memory", async () => {
     await tf.setBackend("wasm");
