@@ -23,7 +23,7 @@
  * rounds each operation, with σ and tanh within a few float32 ulps), db is summed in the product's
  * float32, and hardSigmoid's slope exactly at its clipping points (see rnn.ts).
  */
-import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, stepOf, tanh } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, repeatedProduct, stepOf, tanh } from "./rnn.ts";
 import { lstmSimd } from "./lstm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
@@ -52,10 +52,18 @@ type Gemm = ReturnType<typeof makeGemm>;
 
 /** A step's rows [B, G] into their samples' rows b·T + t of [B·T, G]. */
 function toSampleRows(backend: WasmBackend, step: TensorInfo, all: TensorInfo, t: number, B: number, T: number, G: number): void {
-  const from = at(backend, step) >> 2;
-  const to = at(backend, all) >> 2;
-  const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-  for (let b = 0; b < B; b++) heap.copyWithin(to + (b * T + t) * G, from + b * G, from + (b + 1) * G);
+  const from = at(backend, step);
+  const to = at(backend, all);
+  const heap = backend.wasm.HEAPU8;
+  for (let b = 0; b < B; b++) heap.copyWithin(to + 4 * (b * T + t) * G, from + 4 * b * G, from + 4 * (b + 1) * G);
+}
+
+/** The samples masked at each time step (most steps: none). */
+function maskedSamples(backend: WasmBackend, mask: TensorInfo, B: number, T: number): number[][] {
+  const mv = view(backend, mask);
+  const out: number[][] = Array.from({ length: T }, () => []);
+  for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) if (mv[b * T + t] === 0) out[t].push(b);
+  return out;
 }
 
 /** Byte offset of a tensor's data on the heap. */
@@ -210,17 +218,15 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     // What masked samples pass back unchanged: dh (h was carried over) and dc (saved before the step).
     const pass = new Float32Array(B * U);
     const carried = new Float32Array(B * U);
+    const back = repeatedProduct(ops, backend, t.dzt, t.rT, B, G, U);
+    const [dy, A, C, dzt, dh, dc, zero, dhIn, r] = [t.dy, t.A, t.C, t.dzt, dhNext, dcNext, none, back.out, t.recurrentMask].map((x) => at(backend, x));
+    const maskedAt = maskedSamples(backend, t.mask, B, T);
     for (let s = T - 1; s >= 0; s--) {
       const time = stepOf(s, T, attrs.goBackwards);
-      const [dy, A, C, dzt, dh, dc, zero] = [t.dy, t.A, t.C, t.dzt, dhNext, dcNext, none].map((x) => at(backend, x));
       const fromOutput = attrs.returnSequences || s === T - 1;
       const dyRow = !fromOutput ? zero : attrs.returnSequences ? dy + 4 * s * U : dy;
       const dyStride = !fromOutput ? 0 : attrs.returnSequences ? 4 * T * U : 4 * U;
-      const masked: number[] = [];
-      {
-        const mv = view(backend, t.mask);
-        for (let b = 0; b < B; b++) if (mv[b * T + time] === 0) masked.push(b);
-      }
+      const masked = maskedAt[time];
       if (masked.length > 0) {
         const dyv = f32(backend, t.dy);
         const dhv = f32(backend, dhNext);
@@ -245,15 +251,15 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
       toSampleRows(backend, t.dzt, t.dZ, time, B, T, G);
       if (s > 0) {
         // dh_{t−1} = (dz·Rᵀ) ⊙ r + what masked samples pass through.
-        const back = gemm(backend, t.dzt, t.rT, B, G, U);
-        simd.mul(at(backend, back), at(backend, t.recurrentMask), at(backend, dhNext), 4 * B * U);
-        release(backend, back);
+        back.run();
+        simd.mul(dhIn, r, dh, 4 * B * U);
         if (masked.length > 0) {
           const dhv = f32(backend, dhNext);
           for (const b of masked) for (let k = b * U; k < (b + 1) * U; k++) dhv[k] += pass[k];
         }
       }
     }
+    back.release();
     release(backend, none, dhNext, dcNext);
   }
 
@@ -267,17 +273,17 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
   ): void {
     const step = attrs.recurrentActivation === "sigmoid" ? simd.forwardSigmoid : simd.forwardHard;
     const none = zeros(backend, B * G); // h·R and c before the first step
+    const recurrence = repeatedProduct(ops, backend, t.hIn, t.recurrentKernel, B, U, G);
+    // Heap offsets stay put while the tensors live.
+    const [zx, zr, bias, A, C, H, hIn, r, zero] = [t.zx, recurrence.out, t.bias, t.A, t.C, t.H, t.hIn, t.recurrentMask, none].map((x) => at(backend, x));
+    const masked = maskedSamples(backend, t.mask, B, T);
     for (let s = 0; s < T; s++) {
-      const zr = s > 0 ? gemm(backend, t.hIn, t.recurrentKernel, B, U, G) : undefined;
-      const [zx, bias, A, C, H, hIn, r, zero] = [t.zx, t.bias, t.A, t.C, t.H, t.hIn, t.recurrentMask, none].map((x) => at(backend, x));
+      if (s > 0) recurrence.run();
       const cPrev = s > 0 ? C + 4 * (s - 1) * B * U : zero;
       const time = stepOf(s, T, attrs.goBackwards);
-      step(zx + 4 * time * G, 4 * T * G, zr ? at(backend, zr) : zero, bias, cPrev, A + 4 * s * B * G, C + 4 * s * B * U, H + 4 * s * B * U, hIn, r, B, U);
-      if (zr) release(backend, zr);
+      step(zx + 4 * time * G, 4 * T * G, s > 0 ? zr : zero, bias, cPrev, A + 4 * s * B * G, C + 4 * s * B * U, H + 4 * s * B * U, hIn, r, B, U);
       // A masked step carries h and c over; its gate values are never read.
-      const mv = view(backend, t.mask);
-      for (let b = 0; b < B; b++) {
-        if (mv[b * T + time] !== 0) continue;
+      for (const b of masked[time]) {
         const [av, cv, hv, hin, rv] = [t.A, t.C, t.H, t.hIn, t.recurrentMask].map((x) => f32(backend, x));
         const row = (s * B + b) * U;
         for (let u = 0; u < U; u++) {
@@ -288,6 +294,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
         av.fill(0, (s * B + b) * G, (s * B + b + 1) * G);
       }
     }
+    recurrence.release();
     release(backend, none);
   }
 

@@ -63,6 +63,57 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
   };
 }
 
+/** One product a [m, k]·b [k, n] run again at every step into the same output (`out`), on operands updated in place. */
+export interface RepeatedProduct {
+  readonly out: TensorInfo;
+  run(): void;
+  release(): void;
+}
+
+interface RawWasm {
+  _BatchMatMul?: (a: number, aShape: number, aRank: number, b: number, bShape: number, bRank: number, transposeA: number, transposeB: number, out: number) => void;
+  _malloc?: (bytes: number) => number;
+  _free?: (pointer: number) => void;
+  HEAP32?: Int32Array;
+}
+
+/**
+ * The per-step products of a sequence (h·R forward, dz·Rᵀ back) straight through the backend's
+ * wasm BatchMatMul, which XNNPACK runs: the stock kernel's JavaScript (two reshapes, an output
+ * allocated and freed, its shapes marshalled) cost ~4 µs a call, as much as a batch of 16's
+ * product itself. The tensors keep their heap ids, so the same call serves every step. Through
+ * the stock kernel, with a copy, where the backend does not expose the function.
+ */
+export function repeatedProduct(ops: ReturnType<typeof makeGemm>, backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): RepeatedProduct {
+  const out = backend.makeOutput([m, n], "float32");
+  const raw = backend.wasm as unknown as RawWasm;
+  const id = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.id;
+  if (raw._BatchMatMul && raw._malloc && raw._free && raw.HEAP32) {
+    const batchMatMul = raw._BatchMatMul;
+    const free = raw._free;
+    const shapes = raw._malloc(24);
+    raw.HEAP32.set([1, m, k, 1, k, n], shapes >> 2);
+    const [aId, bId, outId] = [id(a), id(b), id(out)];
+    return {
+      out,
+      run: () => batchMatMul(aId, shapes, 3, bId, shapes + 12, 3, 0, 0, outId),
+      release: () => {
+        free(shapes);
+        release(backend, out);
+      },
+    };
+  }
+  return {
+    out,
+    run: () => {
+      const product = ops.gemm(backend, a, b, m, k, n);
+      f32(backend, out).set(f32(backend, product));
+      release(backend, product);
+    },
+    release: () => release(backend, out),
+  };
+}
+
 /**
  * The gradients shared by every fused sequence kernel, from dZ [T·B, G] (time-major gate
  * pre-activation gradients): dK = Xᵀ·dZ over the time-major inputs, and db = Σ_rows dZ (summed in
