@@ -1,17 +1,12 @@
 /**
  * The fused LSTM's gate arithmetic (lstm.ts) in 128-bit wasm SIMD, four units at a time, on the
  * wasm backend's heap. In JavaScript a step's gates cost ~40 ns a unit and sample (four exponentials
- * through Math.exp, each a call), about a fifth of an LSTM layer's training time; here σ and tanh
- * are polynomials in float32:
- *
- *   exp: Cephes' expf (range reduction by ln 2, a degree-5 polynomial, 2ⁿ built in the exponent bits),
- *        the argument clamped to [−87, 88];
- *   tanh: Eigen's rational approximation (odd degree 13 over even degree 6, clamped at ±7.9053, x
- *        itself below |x| < 0.0004), within a few float32 ulps;
- *   σ(z) = 1 / (1 + exp(−z)), or hardSigmoid clip(0.2z + 0.5, 0, 1).
+ * through Math.exp, each a call), about a fifth of an LSTM layer's training time; here σ(z) is
+ * 1 / (1 + exp(−z)) (or hardSigmoid clip(0.2z + 0.5, 0, 1)) and tanh a rational function, both
+ * polynomial approximations in float32 within a few ulps (simd-code.ts), about 7 ns a unit.
  *
  * Each operation rounds to float32 (tfjs's own ops do too); the JavaScript path rounds once per
- * value, so the two differ by float rounding. The module assembles here (simd.ts) and exports, over
+ * value, so the two differ by float rounding. The module assembles here and exports, over
  * byte offsets of rows of U units (U a multiple of 4; B rows, gate rows of 4U):
  *
  *   forward{Sigmoid,Hard}(zx, zxStride, zr, bias, cPrev, A, C, H, hIn, r, B, U): one step for every

@@ -9,6 +9,8 @@ import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClav
 import { blockColumns } from "../../core/kernels/conv2d-backprop-filter.ts";
 import { patchLimit } from "../../core/kernels/patches.ts";
 import { mulberry32 } from "../../core/random.ts";
+import { makeGemm, repeatedProduct } from "../../core/kernels/rnn.ts";
+import type { TensorInfo, WasmBackend, WasmKernelFunc } from "../../core/kernels/wasm.ts";
 
 const random = mulberry32(20240611);
 function randn(shape: number[]): Float32Array {
@@ -524,6 +526,38 @@ describe("the LSTM's input gradient", () => {
       const { grads } = tf.variableGrads(loss, weights);
       return weights.map((v) => grads[v.name]);
     }, 2e-4);
+  });
+});
+
+describe("repeated per-step products", () => {
+  test("give a·b after every update of a, through the backend's wasm BatchMatMul and through the stock kernel", async () => {
+    await tf.setBackend("wasm");
+    const backend = tf.backend() as unknown as WasmBackend;
+    const ops = makeGemm((name) => tf.getKernel(name, "wasm")?.kernelFunc as unknown as WasmKernelFunc);
+    // The same backend without the raw export: the stock kernel's path.
+    const stockOnly = new Proxy(backend, {
+      get(target, key) {
+        if (key === "wasm") return { HEAPU8: target.wasm.HEAPU8 };
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    for (const via of [backend, stockOnly]) {
+      const a = tf.tensor2d(randn([5, 6]), [5, 6]);
+      const b = tf.tensor2d(randn([6, 7]), [6, 7]);
+      const product = repeatedProduct(ops, via, a as unknown as TensorInfo, b as unknown as TensorInfo, 5, 6, 7);
+      const view = () => new Float32Array(backend.wasm.HEAPU8.buffer, backend.dataIdMap.get(product.out.dataId)!.memoryOffset, 35);
+      for (let step = 0; step < 3; step++) {
+        const next = randn([5, 6]);
+        new Float32Array(backend.wasm.HEAPU8.buffer, backend.dataIdMap.get((a as unknown as TensorInfo).dataId)!.memoryOffset, 30).set(next);
+        product.run();
+        const want = tf.tidy(() => tf.matMul(tf.tensor2d(next, [5, 6]), b).dataSync());
+        const got = Array.from(view());
+        for (let i = 0; i < 35; i++) expect(Math.abs(got[i] - want[i])).toBeLessThan(1e-5 * (1 + Math.abs(want[i])));
+      }
+      product.release();
+      tf.dispose([a, b]);
+    }
   });
 });
 
