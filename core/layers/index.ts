@@ -11,11 +11,13 @@
  * - `TokenSplit`: `[batch, time, features(, channels)]` cut along time into `tokens` equal pieces
  *   (the last `time mod tokens` frames dropped), `[batch, tokens, time/tokens, features, channels]`.
  *
- * The classes extend the loaded tfjs's `Layer`, so they are made once per tfjs instance.
+ * The classes extend the loaded tfjs's `Layer`, so they are made once per tfjs instance. Making them
+ * also makes `TimeDistributed` fold time into the batch, as Keras does (time-distributed.ts).
  */
 import type * as TF from "@tensorflow/tfjs";
 import { STANDARDIZE } from "../kernels/standardize.ts";
 import { featureStatistics } from "../train/batches.ts";
+import { installFoldedTimeDistributed } from "./time-distributed.ts";
 
 type Tf = typeof TF;
 type Shape = (number | null)[];
@@ -55,6 +57,7 @@ const made = new WeakMap<object, ClaveLayers>();
 export function claveLayers(tf: Tf): ClaveLayers {
   const cached = made.get(tf);
   if (cached) return cached;
+  installFoldedTimeDistributed(tf);
 
   class Standardize extends tf.layers.Layer implements StandardizeLayer {
     static className = "ClaveStandardize";
