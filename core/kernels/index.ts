@@ -6,11 +6,12 @@
  * With the fused RNN kernels registered, tfjs-layers' LSTM and GRU layers run through them on wasm
  * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code), and Dense
  * layers through the fused dense kernel (dense.ts), Masking layers through masking.ts and L1/L2 weight
- * regularizers through penalty.ts in the same way.
+ * regularizers through penalty.ts, and BatchNormalization in training through batch-norm.ts in the same way.
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { adamUpdate } from "./adam.ts";
 import { batchMatMul } from "./batch-matmul.ts";
+import { batchNormTrainGradKernel, batchNormTrainKernel, installFusedBatchNorm, registerBatchNormGradient } from "./batch-norm.ts";
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
@@ -74,6 +75,8 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   maskRowsKernel,
   maskingKernel,
   tanh,
+  batchNormTrainKernel,
+  batchNormTrainGradKernel,
 ];
 
 const BACKEND = "wasm";
@@ -134,10 +137,12 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
   registerStandardizeGradient(tf);
   registerPenaltyGradient(tf);
   registerMaskingGradient(tf);
+  registerBatchNormGradient(tf);
   installFusedRnns(tf);
   installFusedDense(tf);
   installFusedPenalty(tf);
   installFusedMasking(tf);
+  installFusedBatchNorm(tf);
   return activeClaveKernels(tf);
 }
 
