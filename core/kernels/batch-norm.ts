@@ -11,6 +11,9 @@
  * batch statistics (the gradient through μ and σ² included, as tfjs's through `moments`):
  *   dx = γ/σ · (dy − mean(dy) − x̂ · mean(dy · x̂)),  dγ = Σ dy · x̂,  dβ = Σ dy,   x̂ = (x − μ)/σ,
  * one pass for the two sums and one for dx, each an affine map per channel computed in float64.
+ * With channels a multiple of 4 the passes run in wasm SIMD (batch-norm-simd.ts: float32 sums over
+ * blocks of 256 rows added in float64, the statistics' sums about the first row's values); in
+ * JavaScript otherwise.
  * The statistics outputs feed only the moving averages, which nothing differentiates: their
  * gradients are not propagated.
  *
@@ -22,7 +25,8 @@
  * reads γ and β even when the layer has none (and fails); here a missing γ is 1 and β 0.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { type ClaveKernel, type KernelArgs, type Tf, f32, size } from "./wasm.ts";
+import { type BatchNormSimd, batchNormSimd } from "./batch-norm-simd.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, f32, release, size } from "./wasm.ts";
 
 export const BATCH_NORM_TRAIN = "ClaveBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "ClaveBatchNormTrainGrad";
@@ -40,6 +44,128 @@ function channelsOf(kernel: string, x: { shape: number[]; dtype: string }, param
   return { channels, n };
 }
 
+/** Rows per float32 block of the SIMD sums, each block's sums then added in float64. */
+const BLOCK_ROWS = 256;
+
+const offsetOf = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+
+/**
+ * The per-channel sums of `sums` over all rows into float64 `s1`, `s2`, a block of rows at a time;
+ * `scratch` holds C floats at `at1` and at `at2` for a block's float32 sums.
+ */
+function blockSums(
+  sums: BatchNormSimd["moments"],
+  backend: WasmBackend,
+  a: number,
+  x: number,
+  m: number,
+  scratch: TensorInfo,
+  C: number,
+  rows: number,
+  s1: Float64Array,
+  s2: Float64Array,
+): void {
+  const base = offsetOf(backend, scratch);
+  const at1 = base;
+  const at2 = base + 4 * C;
+  const view = f32(backend, scratch);
+  const rowBytes = 4 * C;
+  for (let start = 0; start < rows; start += BLOCK_ROWS) {
+    const count = Math.min(BLOCK_ROWS, rows - start);
+    view.fill(0, 0, 2 * C);
+    sums(a + start * rowBytes, x + start * rowBytes, m, at1, at2, count, C);
+    for (let c = 0; c < C; c++) {
+      s1[c] += view[c];
+      s2[c] += view[C + c];
+    }
+  }
+}
+
+function simdForward(
+  backend: WasmBackend,
+  simd: BatchNormSimd,
+  x: TensorInfo,
+  scale: TensorInfo,
+  offset: TensorInfo,
+  y: TensorInfo,
+  meanOut: TensorInfo,
+  varianceOut: TensorInfo,
+  epsilon: number,
+): void {
+  const C = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / C;
+  // Scratch: two blocks' sums, the shift, a and b (C each).
+  const scratch = backend.makeOutput([5 * C], "float32");
+  const sv = f32(backend, scratch);
+  const xv = f32(backend, x);
+  const base = offsetOf(backend, scratch);
+  const [shiftAt, aAt, bAt] = [2, 3, 4].map((k) => base + 4 * k * C);
+  // Sums about the first row's values: their float32 squares do not cancel against the mean's.
+  const shift = Float64Array.from(xv.subarray(0, C));
+  sv.set(xv.subarray(0, C), 2 * C);
+  const s1 = new Float64Array(C);
+  const s2 = new Float64Array(C);
+  const xAt = offsetOf(backend, x);
+  blockSums(simd.moments, backend, xAt, xAt, shiftAt, scratch, C, rows, s1, s2);
+  const gamma = f32(backend, scale);
+  const beta = f32(backend, offset);
+  const mv = f32(backend, meanOut);
+  const vv = f32(backend, varianceOut);
+  for (let c = 0; c < C; c++) {
+    const centredMean = s1[c] / rows;
+    mv[c] = shift[c] + centredMean;
+    vv[c] = Math.max(0, s2[c] / rows - centredMean * centredMean);
+    sv[3 * C + c] = gamma[c] / Math.sqrt(vv[c] + epsilon);
+    sv[4 * C + c] = beta[c];
+  }
+  simd.normalize(0, xAt, offsetOf(backend, meanOut), 0, aAt, bAt, offsetOf(backend, y), rows, C);
+  release(backend, scratch);
+}
+
+function simdBackward(
+  backend: WasmBackend,
+  simd: BatchNormSimd,
+  dy: TensorInfo,
+  x: TensorInfo,
+  scale: TensorInfo,
+  mean: TensorInfo,
+  variance: TensorInfo,
+  dx: TensorInfo,
+  dScale: TensorInfo,
+  dOffset: TensorInfo,
+  epsilon: number,
+): void {
+  const C = x.shape[x.shape.length - 1];
+  const rows = size(x.shape) / C;
+  // Scratch: two blocks' sums, then p, q, r (C each).
+  const scratch = backend.makeOutput([5 * C], "float32");
+  const base = offsetOf(backend, scratch);
+  const [pAt, qAt, rAt] = [2, 3, 4].map((k) => base + 4 * k * C);
+  const sumDy = new Float64Array(C);
+  const sumDyCentred = new Float64Array(C);
+  const dyAt = offsetOf(backend, dy);
+  const xAt = offsetOf(backend, x);
+  const meanAt = offsetOf(backend, mean);
+  blockSums(simd.gradientSums, backend, dyAt, xAt, meanAt, scratch, C, rows, sumDy, sumDyCentred);
+  const sv = f32(backend, scratch);
+  const gamma = f32(backend, scale);
+  const vv = f32(backend, variance);
+  const dsv = f32(backend, dScale);
+  const dov = f32(backend, dOffset);
+  for (let c = 0; c < C; c++) {
+    const inverse = 1 / Math.sqrt(vv[c] + epsilon);
+    const sumDyNormed = sumDyCentred[c] * inverse;
+    dsv[c] = sumDyNormed;
+    dov[c] = sumDy[c];
+    const k = gamma[c] * inverse;
+    sv[2 * C + c] = k;
+    sv[3 * C + c] = (-k * inverse * sumDyNormed) / rows;
+    sv[4 * C + c] = (-k * sumDy[c]) / rows;
+  }
+  simd.inputGradient(dyAt, xAt, meanAt, pAt, qAt, rAt, offsetOf(backend, dx), rows, C);
+  release(backend, scratch);
+}
+
 export const batchNormTrainKernel: ClaveKernel = {
   kernelName: BATCH_NORM_TRAIN,
   reason: "batch norm in training ran its statistics and gradient as a dozen full-size ops per layer; one kernel each way",
@@ -49,6 +175,11 @@ export const batchNormTrainKernel: ClaveKernel = {
     const y = backend.makeOutput(x.shape, "float32");
     const meanOut = backend.makeOutput([C], "float32");
     const varianceOut = backend.makeOutput([C], "float32");
+    const simd = C % 4 === 0 ? batchNormSimd(backend) : undefined;
+    if (simd) {
+      simdForward(backend, simd, x, scale, offset, y, meanOut, varianceOut, attrs.epsilon);
+      return [y, meanOut, varianceOut];
+    }
     const xv = f32(backend, x);
     const sum = new Float64Array(C);
     const squares = new Float64Array(C);
@@ -92,6 +223,11 @@ export const batchNormTrainGradKernel: ClaveKernel = {
     const dx = backend.makeOutput(x.shape, "float32");
     const dScale = backend.makeOutput([C], "float32");
     const dOffset = backend.makeOutput([C], "float32");
+    const simd = C % 4 === 0 ? batchNormSimd(backend) : undefined;
+    if (simd) {
+      simdBackward(backend, simd, dy, x, scale, mean, variance, dx, dScale, dOffset, attrs.epsilon);
+      return [dx, dScale, dOffset];
+    }
     const xv = f32(backend, x);
     const dyv = f32(backend, dy);
     const mv = f32(backend, mean);

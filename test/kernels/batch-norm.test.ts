@@ -2,13 +2,15 @@
  * tfjs-layers' BatchNormalization in training on clave's kernels (core/kernels/batch-norm.ts)
  * against the stock layer on the `cpu` backend: output, moving mean and variance after several
  * steps, and the gradients of x, γ and β, for inputs of rank 2 and 4 (and 3), with and without γ/β;
- * with clave's lean backward pass too; and that inference and unregistered kernels take the stock code.
+ * in JavaScript and (channels a multiple of 4) in wasm SIMD; with clave's lean backward pass too; and that inference and unregistered kernels take the stock code.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../../core/kernels/batch-norm.ts";
+import { batchNormSimd } from "../../core/kernels/batch-norm-simd.ts";
 import { registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
+import type { WasmBackend } from "../../core/kernels/wasm.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { installLeanBackward, uninstallLeanBackward } from "../../core/train/gradients.ts";
 
@@ -137,6 +139,9 @@ describe("batch norm in training", () => {
     { shape: [4, 6, 5, 8], scale: false, center: true },
     { shape: [4, 6, 5, 8], scale: true, center: false },
     { shape: [12, 7], scale: false, center: false },
+    // Channels a multiple of 4 run in wasm SIMD, over blocks of 256 rows.
+    { shape: [600, 12], scale: true, center: true },
+    { shape: [4, 6, 5, 8], scale: false, center: false },
   ];
   for (const c of cases) {
     test(`[${c.shape.join(", ")}]${c.scale ? "" : " no scale"}${c.center ? "" : " no center"}: output, gradients and moving statistics as the stock layer's`, async () => {
@@ -160,12 +165,21 @@ describe("batch norm in training", () => {
     expect([...wasm.ran].sort()).toEqual([BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD]);
   });
 
-  test("statistics of an input far from zero: the variance stays exact", async () => {
-    const c: Case = { shape: [64, 3], scale: true, center: true };
-    const x = randn(64 * 3, 0.01, 300);
-    const f = () => [tf.layers.batchNormalization({ epsilon: 1e-5 }).apply(tf.tensor(x, c.shape), { training: true }) as tf.Tensor];
-    expectClose((await on("wasm", f)).outputs, (await on("cpu", f)).outputs, 2e-3);
+  test("the SIMD passes run on this engine", async () => {
+    await tf.setBackend("wasm");
+    expect(batchNormSimd(tf.backend() as unknown as WasmBackend)).toBeDefined();
   });
+
+  for (const shape of [
+    [64, 3],
+    [600, 4],
+  ]) {
+    test(`statistics of an input far from zero ([${shape.join(", ")}]): the variance stays exact`, async () => {
+      const x = randn(shape[0] * shape[1], 0.01, 300);
+      const f = () => [tf.layers.batchNormalization({ epsilon: 1e-5 }).apply(tf.tensor(x, shape), { training: true }) as tf.Tensor];
+      expectClose((await on("wasm", f)).outputs, (await on("cpu", f)).outputs, 2e-3);
+    });
+  }
 
   test("inference, another axis and unregistered kernels take the stock code", async () => {
     const x = randn(4 * 5 * 6, 1, 0.3);
