@@ -88,7 +88,9 @@ describe("CLAVE_THREADS", () => {
       expect(two.result!.conv).toEqual(one.result!.conv);
       expect(two.result!.product).toEqual(one.result!.product);
       expect(two.result!.lstm).toEqual(one.result!.lstm);
-      expect(two.result!.loss).toEqual(one.result!.loss);
+      // clave's small SIMD modules (Adam, batch norm) bind to the one-thread build's memory; on the
+      // threaded build's shared memory their JavaScript loops run instead: the same to float rounding.
+      two.result!.loss.forEach((v, i) => expect(v).toBeCloseTo(one.result!.loss[i], 5));
       expect(one.result!.conv.length).toBe(4 * 20 * 16 * 12);
     }, 400_000);
   }

@@ -22,6 +22,8 @@ import {
   type ModelPlugin,
   type TfModel,
 } from "../../index.ts";
+import { BATCH_NORM_TRAIN } from "../../core/kernels/batch-norm.ts";
+import { registerClaveKernels } from "../../core/kernels/index.ts";
 import { accuracy, blobs, sequences } from "../models/synthetic.ts";
 
 const model = (name: string) => builtinPlugins.find((p) => p.kind === "model" && p.name === name) as ModelPlugin<never, TfModel>;
@@ -108,10 +110,21 @@ describe("memory while training", () => {
       });
       return { grads, peak: profile.peakBytes - before };
     };
-    uninstallLeanBackward(tf);
-    const stock = await gradients();
-    installLeanBackward(tf);
-    const lean = await gradients();
+    // Batch norm through tfjs-layers' own ops: with clave's fused batch-norm kernel both passes would
+    // differentiate it alike (core/kernels/batch-norm.ts), and this compares the passes themselves.
+    const fusedBatchNorm = tf.getKernel(BATCH_NORM_TRAIN, "wasm") !== undefined;
+    if (fusedBatchNorm) tf.unregisterKernel(BATCH_NORM_TRAIN, "wasm");
+    let stock: Awaited<ReturnType<typeof gradients>>;
+    let lean: Awaited<ReturnType<typeof gradients>>;
+    try {
+      uninstallLeanBackward(tf);
+      stock = await gradients();
+      installLeanBackward(tf);
+      lean = await gradients();
+    } finally {
+      installLeanBackward(tf);
+      if (fusedBatchNorm) registerClaveKernels(tf, [BATCH_NORM_TRAIN]);
+    }
     expect(lean.grads.length).toBe(stock.grads.length);
     lean.grads.forEach((g, i) => {
       const scale = Math.max(1e-6, ...stock.grads[i].map(Math.abs));
