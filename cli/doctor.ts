@@ -5,6 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { backendInfo, type BackendInfo } from "../core/backend.ts";
@@ -25,6 +26,8 @@ export interface ToolCheck {
 export interface DoctorReport {
   readonly runtime: string;
   readonly platform: string;
+  /** Cores this process may use (what `workers` and `CLAVE_THREADS=auto` can spread over). */
+  readonly cores: number;
   readonly backend: BackendInfo | { error: string };
   readonly tools: ToolCheck[];
 }
@@ -107,7 +110,7 @@ export async function doctor(cwd = process.cwd()): Promise<DoctorReport> {
   } catch (error) {
     backend = { error: (error as Error).message };
   }
-  return { runtime: runtimeName(), platform: `${process.platform}-${process.arch}`, backend, tools: checkTools(cwd) };
+  return { runtime: runtimeName(), platform: `${process.platform}-${process.arch}`, cores: availableParallelism(), backend, tools: checkTools(cwd) };
 }
 
 export function registerDoctor(program: Command): void {
@@ -119,7 +122,7 @@ export function registerDoctor(program: Command): void {
       "after",
       `
 The backend is chosen as tfjs-node-gpu, then tfjs-node, then wasm; CLAVE_BACKEND=node-gpu|node|wasm|cpu
-forces one. Each missing tool is listed with the command that installs it, each outdated one with how
+forces one; CLAVE_THREADS=N|auto runs the wasm backend's products on N threads. Each missing tool is listed with the command that installs it, each outdated one with how
 to update it (yt-dlp from ${JS_RUNTIME_VERSION} on needs deno for YouTube; clave passes --js-runtimes).`,
     )
     .action(async (options: { json?: boolean }) => {
@@ -136,6 +139,11 @@ to update it (yt-dlp from ${JS_RUNTIME_VERSION} on needs deno for YouTube; clave
         if (!("error" in b)) {
           for (const [name, why] of Object.entries(b.skipped)) process.stdout.write(`          skipped ${name}: ${why}\n`);
           if (b.kernels?.length) process.stdout.write(`kernels   ${b.kernels.length} of clave's wasm kernels active (CLAVE_KERNELS=0 turns them off): ${b.kernels.join(", ")}\n`);
+          if (b.choice === "wasm" && report.cores > 1) {
+            process.stdout.write(
+              `cores     ${report.cores}: train on them with --param workers=${report.cores} (data-parallel); predict with CLAVE_THREADS=${report.cores} (the backend's products on ${report.cores} threads)\n`,
+            );
+          }
         }
         process.stdout.write("\n");
         process.stdout.write(

@@ -112,6 +112,15 @@ describe("clave doctor", () => {
     if (report.backend.choice === "wasm") expect(report.backend.tfBackend).toBe("wasm");
     expect(report.tools.map((t) => t.name)).toEqual(["ffmpeg", "yt-dlp", "jupyter", "tslab"]);
     for (const tool of report.tools) expect(tool.install.length).toBeGreaterThan(0);
+    expect((report as unknown as { cores: number }).cores).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  test("shows the wasm backend's threads (CLAVE_THREADS), and how to use more than one core", () => {
+    const { code, stdout } = runClave(["doctor"], { env: { CLAVE_BACKEND: "wasm", CLAVE_THREADS: "2" } });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^backend {3}wasm .*, 2 thread\(s\)\)$/m);
+    const cores = (JSON.parse(runClave(["doctor", "--json"]).stdout) as { cores: number }).cores;
+    if (cores > 1) expect(stdout).toContain(`--param workers=${cores} (data-parallel)`);
   }, 120_000);
 
   test("CLAVE_BACKEND forces a backend, and an unknown one fails clearly", () => {
