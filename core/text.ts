@@ -35,3 +35,33 @@ export type WarningSink = (message: string) => void;
 export const warnToStderr: WarningSink = (message) => {
   process.stderr.write(messageLine(`warning: ${message}`));
 };
+
+/**
+ * tfjs's orthogonal initialiser warns on every large recurrent kernel it fills (an expected
+ * fallback, not a problem of the user's model).
+ */
+export const ORTHOGONAL_WARNING = /^Orthogonal initializer/;
+
+/**
+ * Run `fn` with the console warnings matching `pattern` left out; others pass. A promise `fn`
+ * returns keeps them out until it settles.
+ */
+export function quietly<T>(pattern: RegExp, fn: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (!(typeof args[0] === "string" && pattern.test(args[0]))) warn(...args);
+  };
+  const restore = () => {
+    console.warn = warn;
+  };
+  let out: T;
+  try {
+    out = fn();
+  } catch (error) {
+    restore();
+    throw error;
+  }
+  if (out instanceof Promise) return out.finally(restore) as T;
+  restore();
+  return out;
+}

@@ -24,6 +24,7 @@ import { writeFileAtomic } from "./fsutil.ts";
 import { claveLayers, type ClaveLayers, type StandardizeLayer } from "./layers/index.ts";
 import { ndarray, type NdArray } from "./ndarray.ts";
 import { resolveParams } from "./params.ts";
+import { ORTHOGONAL_WARNING, quietly } from "./text.ts";
 import {
   defineModel,
   type FitOptions,
@@ -218,19 +219,6 @@ function probabilitiesLayerName(network: TF.LayersModel): string {
 
 // ------------------------------------------------------------------------------------ defineTfModel
 
-/** Run `fn` with tfjs's console warnings matching `pattern` silenced (the orthogonal initialiser's size notice). */
-function quietly<T>(pattern: RegExp, fn: () => T): T {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (!(typeof args[0] === "string" && pattern.test(args[0]))) warn(...args);
-  };
-  try {
-    return fn();
-  } finally {
-    console.warn = warn;
-  }
-}
-
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
@@ -291,7 +279,7 @@ export function defineTfModel<S extends ParamsSchema>(definition: TfModelDefinit
             .apply(x) as TF.SymbolicTensor,
         head: (x) => tf.layers.dense({ units: io.nClasses, activation: "softmax", name: PROBABILITIES }).apply(x) as TF.SymbolicTensor,
       };
-      const network = await withSeededRandom(io.seed, () => quietly(/^Orthogonal initializer/, () => definition.build(io, p, tf, kit)));
+      const network = await withSeededRandom(io.seed, () => quietly(ORTHOGONAL_WARNING, () => definition.build(io, p, tf, kit)));
       return { plugin: name, network, io: { ...io, inputShape: [...io.inputShape] }, params: p, frozen: [] };
     },
 

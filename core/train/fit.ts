@@ -38,7 +38,7 @@ import { balancedClassWeights } from "./class-weights.ts";
 import { installLeanBackward } from "./gradients.ts";
 import { accuracyMetric, lossFunction } from "./losses.ts";
 import { DataParallel } from "./parallel.ts";
-import { StepGradients, stepValueList, stepValueNames } from "./step.ts";
+import { StepGradients, stepLogs } from "./step.ts";
 import { EarlyStopping } from "./early-stopping.ts";
 import { adamW } from "./optimizer.ts";
 import type { TrainingParams } from "./params.ts";
@@ -88,22 +88,6 @@ export interface FitNetworkOptions {
   readonly label?: string;
   /** Where a warning goes (data-parallel training falling back to one thread); default stderr. */
   readonly onWarning?: WarningSink;
-}
-
-const PROBABILITIES_PREFIX = /^(val_)?[^_]*probabilities_acc$/;
-
-/**
- * Keras-like logs: a multi-output model's `probabilities_acc` is logged as `acc`, and each output's
- * `<output>_loss` unweighted (tfjs has no loss weights, so the weight is inside the loss function).
- */
-function normalizeLogs(logs: TF.Logs | undefined, weights: ReadonlyMap<string, number>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [key, value] of Object.entries(logs ?? {})) {
-    const name = PROBABILITIES_PREFIX.test(key) ? (key.startsWith("val_") ? "val_acc" : "acc") : key;
-    const weight = weights.get(key.replace(/^val_/, "").replace(/_loss$/, ""));
-    out[name] = key.endsWith("_loss") && weight !== undefined && weight > 0 ? Number(value) / weight : Number(value);
-  }
-  return out;
 }
 
 /**
@@ -214,7 +198,6 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
         const optimizer = adamW(tf, { learningRate: s.learning_rate, weightDecay: s.weight_decay });
         const stepper = new StepGradients(tf, trainNet, phase.losses, weightsTensor);
         const variables = stepper.variables();
-        const valueNames = stepValueNames(phase.losses);
         if (parallel) {
           const targetSizes = phase.losses.map((l) => (l.loss === "crossentropy" ? nClasses : size));
           await parallel.phase(network, variables, {
@@ -237,7 +220,6 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
         let monitor: string | undefined;
         let best: TF.Tensor[] | undefined;
         const prefix = phase.name ? `${phase.name}/` : "";
-        const outputWeights = new Map(phase.losses.length > 1 ? phase.losses.map((l) => [l.output, l.weight]) : []);
         let lr = s.learning_rate;
 
         for (let epoch = 0; epoch < phase.epochs; epoch++) {
@@ -275,13 +257,13 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
                 : stepper.gradients(x, targets);
               optimizer.applyGradients(variables.map((v, i) => ({ name: v.name, tensor: grads[i] })));
               tf.dispose(grads);
-              stepValueList(values, phase.losses).forEach((value, i) => totals.set(valueNames[i], (totals.get(valueNames[i]) ?? 0) + value * m));
+              for (const [name, value] of stepLogs(values, phase.losses)) totals.set(name, (totals.get(name) ?? 0) + value * m);
             } finally {
               tf.dispose([x, y, ...targets]);
             }
             await yieldToEventLoop();
           }
-          const logs = normalizeLogs(Object.fromEntries([...totals].map(([k, v]) => [k, v / n])), outputWeights);
+          const logs: Record<string, number> = Object.fromEntries([...totals].map(([k, v]) => [k, v / n]));
           if (options.validation) {
             Object.assign(logs, await validationLogs(tf, trainNet, phase.losses, options.validation, nClasses, batchSize, recon));
           }

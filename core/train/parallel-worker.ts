@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { loadTf } from "../backend.ts";
 import { claveLayers } from "../layers/index.ts";
 import { mulberry32 } from "../random.ts";
+import { ORTHOGONAL_WARNING, quietly } from "../text.ts";
 import { installLeanBackward } from "./gradients.ts";
 import type { TrainPhaseMessage, TrainStepMessage, TrainWorkerData, TrainWorkerReply } from "./parallel.ts";
 import { StepGradients } from "./step.ts";
@@ -38,7 +39,8 @@ export async function runTrainWorker(): Promise<void> {
   claveLayers(tf);
   // Dropout masks: this worker's own seeded stream.
   Math.random = mulberry32(data.seed);
-  const network = await quietly(() => tf.models.modelFromJSON({ modelTopology: data.topology as TF.io.ModelJSON["modelTopology"] }));
+  // Building a network from its topology runs its initialisers again.
+  const network = await quietly(ORTHOGONAL_WARNING, () => tf.models.modelFromJSON({ modelTopology: data.topology as TF.io.ModelJSON["modelTopology"] }));
   let offset = 0;
   const values = data.weightShapes.map((shape) => {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -135,16 +137,5 @@ function step(tf: typeof TF, phase: Phase, message: TrainStepMessage) {
     return values;
   } finally {
     tf.dispose([x, ...targets]);
-  }
-}
-
-/** Building a network from its topology runs its initialisers (the orthogonal one warns on large matrices). */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return await fn();
-  } finally {
-    console.warn = warn;
   }
 }

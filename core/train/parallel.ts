@@ -19,6 +19,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { Worker } from "node:worker_threads";
+import { libraryEntryUrl } from "../entry.ts";
 import { ClaveError } from "../errors.ts";
 import type { OutputLoss } from "./fit.ts";
 import type { StepValues } from "./step.ts";
@@ -27,7 +28,7 @@ type Tf = typeof TF;
 
 /** What a training worker is started with. */
 export interface TrainWorkerData {
-  /** Module exporting `runTrainWorker`. */
+  /** The running clave's library entry (it exports `runTrainWorker`). */
   readonly entryUrl: string;
   /** tfjs backend to use (the calling thread's). */
   readonly backend: string;
@@ -88,13 +89,6 @@ import(workerData.entryUrl).then((m) => m.runTrainWorker()).catch((e) => {
 });
 `;
 
-/** The module workers import: the worker module from the sources, the library entry from the Node bundles. */
-function workerEntryUrl(): string {
-  const here = import.meta.url;
-  if (here.endsWith(".ts")) return new URL("./parallel-worker.ts", here).href;
-  return here.endsWith(".cjs") ? here : new URL("./index.js", here).href; // index.js sits next to cli.js
-}
-
 /** Sizes of `workers` parts of `m` examples, as even as possible, the larger ones first. */
 export function partSizes(m: number, workers: number): number[] {
   const base = Math.floor(m / workers);
@@ -151,7 +145,7 @@ export class DataParallel {
     const replicas: Replica[] = [];
     for (let i = 1; i < options.workers; i++) {
       const data: TrainWorkerData = {
-        entryUrl: workerEntryUrl(),
+        entryUrl: libraryEntryUrl(),
         backend: tf.getBackend(),
         seed: (options.seed + Math.imul(0x9e3779b9, i)) >>> 0,
         topology,
@@ -295,7 +289,8 @@ export class DataParallel {
     const step = ++this.step;
     const parts = partSizes(m, this.size);
     this.variables.forEach((v, i) => weights.set(v.dataSync() as Float32Array, this.offsets[i]));
-    const replies: Promise<TrainWorkerReply>[] = [];
+    // The workers with rows this step, each with its rows' share of the batch.
+    const working: { replica: Replica; share: number; reply: Promise<TrainWorkerReply> }[] = [];
     let start = parts[0];
     this.replicas.forEach((replica, i) => {
       const rows = parts[i + 1];
@@ -307,45 +302,41 @@ export class DataParallel {
         const reply = this.expect(replica, i + 1, "done");
         const message: TrainStepMessage = { type: "step", step, m: rows };
         replica.worker.postMessage(message);
-        replies.push(reply);
+        working.push({ replica, share: rows / m, reply });
       }
       start += rows;
     });
     const own = local(parts[0]);
     let done: TrainWorkerReply[];
     try {
-      done = await Promise.all(replies);
+      done = await Promise.all(working.map((w) => w.reply));
     } catch (error) {
       tf.dispose(own.grads);
       throw error;
     }
-    // Σ_j (m_j / m) g_j per variable: the mean-loss gradient of the whole batch, as on one thread.
+    // Σ_j (m_j / m) of each part's loss, metrics and gradients: the whole batch's mean, as on one thread.
     const share0 = parts[0] / m;
     const values: StepValues = {
       loss: share0 * own.values.loss,
       outputs: own.values.outputs.map((v) => share0 * v),
       acc: share0 * own.values.acc,
     };
-    const working = this.replicas.filter((_, i) => parts[i + 1] > 0);
-    working.forEach((replica, j) => {
+    working.forEach(({ replica, share }, j) => {
       if (Atomics.load(replica.control!, 1) !== step) throw new ClaveError(`training worker: step ${step} answered without its gradients`);
-      const share = parts[this.replicas.indexOf(replica) + 1] / m;
       const reply = done[j] as Extract<TrainWorkerReply, { type: "done" }>;
       values.loss += share * reply.values.loss;
       reply.values.outputs.forEach((v, k) => (values.outputs[k] += share * v));
       values.acc += share * reply.values.acc;
     });
-    const shares = working.map((replica) => parts[this.replicas.indexOf(replica) + 1] / m);
     const grads = this.variables.map((v, i) => {
       const own_ = own.grads[i].dataSync() as Float32Array;
       const sum = new Float32Array(own_.length);
       for (let k = 0; k < sum.length; k++) sum[k] = share0 * own_[k];
       const offset = this.offsets[i];
-      working.forEach((replica, j) => {
-        const share = shares[j];
+      for (const { replica, share } of working) {
         const g = replica.grads!;
         for (let k = 0; k < sum.length; k++) sum[k] += share * g[offset + k];
-      });
+      }
       return tf.tensor(sum, v.shape);
     });
     tf.dispose(own.grads);

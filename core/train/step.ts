@@ -14,7 +14,7 @@ import { accuracyMetric, lossFunction } from "./losses.ts";
 
 type Tf = typeof TF;
 
-/** What a step reports, in the order of Keras's `metricsNames`. */
+/** What a step reports. */
 export interface StepValues {
   /** Total loss (weighted losses + regularisation), mean over the batch. */
   loss: number;
@@ -24,21 +24,16 @@ export interface StepValues {
   acc: number;
 }
 
-/** The names tfjs's `trainOnBatch` gives the values of a step: `loss`, `<output>_loss`..., `<output>_acc`. */
-export function stepValueNames(losses: readonly OutputLoss[]): string[] {
-  const names = ["loss"];
-  if (losses.length > 1) for (const l of losses) names.push(`${l.output}_loss`);
-  const probs = losses.find((l) => l.loss === "crossentropy");
-  if (probs) names.push(losses.length > 1 ? `${probs.output}_acc` : "acc");
-  return names;
-}
-
-/** `values` as the list `stepValueNames` names. */
-export function stepValueList(values: StepValues, losses: readonly OutputLoss[]): number[] {
-  const list = [values.loss];
-  if (losses.length > 1) list.push(...values.outputs);
-  if (losses.some((l) => l.loss === "crossentropy")) list.push(values.acc);
-  return list;
+/**
+ * A step's values under their names in the history, as Keras logs them: `loss`; with several
+ * outputs each `<output>_loss` unweighted (the weight is inside the loss function); `acc` when an
+ * output is classified.
+ */
+export function stepLogs(values: StepValues, losses: readonly OutputLoss[]): [string, number][] {
+  const logs: [string, number][] = [["loss", values.loss]];
+  if (losses.length > 1) losses.forEach((l, i) => logs.push([`${l.output}_loss`, l.weight > 0 ? values.outputs[i] / l.weight : values.outputs[i]]));
+  if (losses.some((l) => l.loss === "crossentropy")) logs.push(["acc", values.acc]);
+  return logs;
 }
 
 /** A training net with its phase's losses: `gradients(x, targets)` is one step without the update. */
