@@ -17,7 +17,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type * as TF from "@tensorflow/tfjs";
 import { BackendError } from "./errors.ts";
@@ -28,18 +28,13 @@ type Tf = typeof TF;
 export const MAX_WASM_THREADS = 8;
 
 /** The threads `CLAVE_THREADS` asks for: a positive integer, or `auto` (every core, at most 8); 1 when unset. */
-export function wantedThreads(value = process.env.CLAVE_THREADS, cores = availableCores()): number {
+export function wantedThreads(value = process.env.CLAVE_THREADS, cores = availableParallelism()): number {
   const text = value?.trim();
   if (!text) return 1;
   if (text === "auto") return Math.max(1, Math.min(MAX_WASM_THREADS, cores));
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new BackendError(`CLAVE_THREADS=${text}: expected a positive integer or auto`);
   return Math.min(MAX_WASM_THREADS, n);
-}
-
-function availableCores(): number {
-  const os = createRequire(import.meta.url)("node:os") as typeof import("node:os");
-  return typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
 }
 
 interface EmscriptenWorker {
@@ -70,7 +65,7 @@ function workerScriptFile(contents: string): string {
 
 /**
  * Register the threaded wasm module as tfjs's `wasm` backend with `threads` threads (call before
- * `tf.setBackend("wasm")`). Resolves to the pool's size; throws where threads cannot start.
+ * `tf.setBackend("wasm")`). Throws where threads cannot start.
  */
 export async function registerThreadedWasm(tf: Tf, threads: number): Promise<void> {
   if ("Deno" in globalThis) throw new BackendError("CLAVE_THREADS: Deno cannot start tfjs-backend-wasm's thread pool (its workers are CommonJS scripts)");
