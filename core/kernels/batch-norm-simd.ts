@@ -11,7 +11,7 @@
  * block's into float64, so that no float32 sum runs long.
  */
 import { heapModule, onHeap } from "./simd.ts";
-import { Fn, I32, V128, add, addI, get, i32, load, mul, mulI, set, store, sub } from "./simd-code.ts";
+import { Fn, I32, V128, add, addI, forUp, get, i32, increment, load, mul, mulI, set, store, sub, whileBelow } from "./simd-code.ts";
 import type { WasmBackend } from "./wasm.ts";
 
 type Pass = (a: number, x: number, m: number, p: number, q: number, r: number, out: number, rows: number, channels: number) => void;
@@ -32,17 +32,7 @@ function rowsLoop(rows: number, channels: number, [r, j, row, rowBytes]: number[
   return [
     ...get(channels), ...i32(4), ...mulI, ...set(rowBytes),
     ...i32(0), ...set(r), ...i32(0), ...set(row),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(r), ...get(rows), 0x4e, 0x0d, 0x01,
-    ...i32(0), ...set(j),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(j), ...get(rowBytes), 0x4e, 0x0d, 0x01,
-    ...inner,
-    ...get(j), ...i32(16), ...addI, ...set(j),
-    0x0c, 0x00, 0x0b, 0x0b,
-    ...get(row), ...get(rowBytes), ...addI, ...set(row),
-    ...get(r), ...i32(1), ...addI, ...set(r),
-    0x0c, 0x00, 0x0b, 0x0b,
+    ...whileBelow(r, get(rows), [...increment(row, get(rowBytes)), ...increment(r, i32(1))], forUp(j, get(rowBytes), 16, inner)),
   ];
 }
 

@@ -22,7 +22,7 @@
  * product's accumulation, and the activation's derivative is taken from y in one rounding.
  */
 import type * as TF from "@tensorflow/tfjs";
-import { tanh } from "./rnn.ts";
+import { makeGemm, tanh } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required } from "./wasm.ts";
 
 export const DENSE = "ClaveDense";
@@ -102,32 +102,9 @@ function activationGradient(dy: Float32Array, y: Float32Array, dz: Float32Array,
   }
 }
 
-/** `t` [rows, cols] → a new [cols, rows] heap tensor. */
-function transposed(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo {
-  const out = backend.makeOutput([cols, rows], "float32");
-  const src = f32(backend, t);
-  const dst = f32(backend, out);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) dst[c * rows + r] = src[base + c];
-  }
-  return out;
-}
-
 export function makeDenseKernels(stock: (name: string) => WasmKernelFunc | undefined): { forward: WasmKernelFunc; backward: WasmKernelFunc } {
   const fusedMatMul = required(stock, "_FusedMatMul");
-  const matMul = required(stock, "BatchMatMul");
-
-  /** a [m, k] · b [k, n] on XNNPACK. */
-  const gemm = (backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo => {
-    const out = matMul({
-      inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as TensorInfo;
-    out.shape = [m, n];
-    return out;
-  };
+  const { gemm, transpose2d: transposed } = makeGemm(stock);
 
   const forward: WasmKernelFunc = ({ inputs, backend, attrs }: KernelArgs<DenseAttrs>) => {
     const { x, kernel, bias } = inputs;

@@ -9,7 +9,7 @@
  *     then division, the same two roundings as the JavaScript loop it replaces (standardize.ts).
  */
 import { heapModule, onHeap } from "./simd.ts";
-import { Fn, I32, addI, div, get, i32, load, mulI, set, store, sub, tanh } from "./simd-code.ts";
+import { Fn, I32, addI, div, forUp, get, i32, increment, load, mulI, set, store, sub, tanh, whileBelow } from "./simd-code.ts";
 import type { WasmBackend } from "./wasm.ts";
 
 export interface ElementwiseSimd {
@@ -24,14 +24,7 @@ function tanhFunction() {
   const [X, OUT, BYTES] = [0, 1, 2];
   const fn = new Fn(params);
   const i = fn.local(I32);
-  const body = [
-    ...i32(0), ...set(i),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(i), ...get(BYTES), 0x4e, 0x0d, 0x01,
-    ...store(at(OUT, i), tanh(fn, load(at(X, i)))),
-    ...get(i), ...i32(16), ...addI, ...set(i),
-    0x0c, 0x00, 0x0b, 0x0b,
-  ];
+  const body = forUp(i, get(BYTES), 16, store(at(OUT, i), tanh(fn, load(at(X, i)))));
   return { name: "tanh", params, locals: fn.locals, body };
 }
 
@@ -47,26 +40,16 @@ function standardizeFunction() {
     // Bytes of the row's whole vectors: features & ~3, times 4.
     ...get(FEATURES), 0x41, 0x7c, 0x71, ...i32(4), ...mulI, ...set(vectorBytes), // i32.const −4, i32.and
     ...i32(0), ...set(r), ...i32(0), ...set(row),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(r), ...get(ROWS), 0x4e, 0x0d, 0x01,
-    ...i32(0), ...set(j),
-    // Vectors.
-    0x02, 0x40, 0x03, 0x40,
-    ...get(j), ...get(vectorBytes), 0x4e, 0x0d, 0x01,
-    ...store([...at(OUT, row), ...get(j), ...addI], div(sub(load([...at(X, row), ...get(j), ...addI]), load(at(MEAN, j))), load(at(STD, j)))),
-    ...get(j), ...i32(16), ...addI, ...set(j),
-    0x0c, 0x00, 0x0b, 0x0b,
-    // The rest, one value at a time.
-    0x02, 0x40, 0x03, 0x40,
-    ...get(j), ...get(rowBytes), 0x4e, 0x0d, 0x01,
-    ...at(OUT, row), ...get(j), ...addI,
-    ...scalar([...at(X, row), ...get(j), ...addI]), ...scalar(at(MEAN, j)), 0x93, ...scalar(at(STD, j)), 0x95,
-    0x38, 0x02, 0x00, // f32.store
-    ...get(j), ...i32(4), ...addI, ...set(j),
-    0x0c, 0x00, 0x0b, 0x0b,
-    ...get(row), ...get(rowBytes), ...addI, ...set(row),
-    ...get(r), ...i32(1), ...addI, ...set(r),
-    0x0c, 0x00, 0x0b, 0x0b,
+    ...whileBelow(r, get(ROWS), [...increment(row, get(rowBytes)), ...increment(r, i32(1))], [
+      // Vectors.
+      ...forUp(j, get(vectorBytes), 16, store([...at(OUT, row), ...get(j), ...addI], div(sub(load([...at(X, row), ...get(j), ...addI]), load(at(MEAN, j))), load(at(STD, j))))),
+      // The rest, one value at a time.
+      ...whileBelow(j, get(rowBytes), increment(j, i32(4)), [
+        ...at(OUT, row), ...get(j), ...addI,
+        ...scalar([...at(X, row), ...get(j), ...addI]), ...scalar(at(MEAN, j)), 0x93, ...scalar(at(STD, j)), 0x95,
+        0x38, 0x02, 0x00, // f32.store
+      ]),
+    ]),
   ];
   return { name: "standardize", params, locals: fn.locals, body };
 }

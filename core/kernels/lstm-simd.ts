@@ -22,7 +22,7 @@
  */
 import { type WasmBackend } from "./wasm.ts";
 import { heapModule, onHeap } from "./simd.ts";
-import { type Code, Fn, I32, V128, add, addI, and, div, exp, get, gt, i32, load, lt, max, min, mul, mulI, set, splat, store, sub, tanh } from "./simd-code.ts";
+import { type Code, Fn, I32, V128, add, addI, and, div, exp, forUp, get, gt, i32, increment, load, lt, max, min, mul, mulI, set, splat, store, sub, tanh, whileBelow } from "./simd-code.ts";
 
 export type LstmForwardSimd = (zx: number, zxStride: number, zr: number, bias: number, cPrev: number, A: number, C: number, H: number, hIn: number, r: number, B: number, U: number) => void;
 export type LstmBackwardSimd = (dy: number, dyStride: number, dhNext: number, dcNext: number, A: number, C: number, cPrev: number, dz: number, B: number, U: number) => void;
@@ -59,19 +59,10 @@ function rows(fn: Fn, B: number, U: number, body: (l: { u: number; gRow: number;
   return [
     ...get(U), ...i32(4), ...mulI, ...set(ub),
     ...i32(0), ...set(b), ...i32(0), ...set(gRow), ...i32(0), ...set(uRow),
-    0x02, 0x40, 0x03, 0x40, // block, loop (samples)
-    ...get(b), ...get(B), 0x4e, 0x0d, 0x01, // b >= B: out (i32.ge_s)
-    ...i32(0), ...set(u),
-    0x02, 0x40, 0x03, 0x40, // block, loop (units)
-    ...get(u), ...get(ub), 0x4e, 0x0d, 0x01,
-    ...body({ u, gRow, uRow, ub }),
-    ...get(u), ...i32(16), ...addI, ...set(u),
-    0x0c, 0x00, 0x0b, 0x0b, // br loop, end loop, end block
-    ...extra({ uRow }),
-    ...get(gRow), ...get(ub), ...i32(4), ...mulI, ...addI, ...set(gRow),
-    ...get(uRow), ...get(ub), ...addI, ...set(uRow),
-    ...get(b), ...i32(1), ...addI, ...set(b),
-    0x0c, 0x00, 0x0b, 0x0b,
+    ...whileBelow(b, get(B), [...increment(gRow, [...get(ub), ...i32(4), ...mulI]), ...increment(uRow, get(ub)), ...increment(b, i32(1))], [
+      ...forUp(u, get(ub), 16, body({ u, gRow, uRow, ub })),
+      ...extra({ uRow }),
+    ]),
   ];
 }
 
@@ -144,14 +135,7 @@ function mulFunction() {
   const [Aa, Bb, OUT, BYTES] = [0, 1, 2, 3];
   const fn = new Fn(params);
   const i = fn.local(I32);
-  const body = [
-    ...i32(0), ...set(i),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(i), ...get(BYTES), 0x4e, 0x0d, 0x01,
-    ...store([...get(OUT), ...get(i), ...addI], mul(load([...get(Aa), ...get(i), ...addI]), load([...get(Bb), ...get(i), ...addI]))),
-    ...get(i), ...i32(16), ...addI, ...set(i),
-    0x0c, 0x00, 0x0b, 0x0b,
-  ];
+  const body = forUp(i, get(BYTES), 16, store([...get(OUT), ...get(i), ...addI], mul(load([...get(Aa), ...get(i), ...addI]), load([...get(Bb), ...get(i), ...addI]))));
   return { name: "mul", params, locals: fn.locals, body };
 }
 

@@ -26,6 +26,21 @@ export const i32 = (n: number): Code => {
 export const f32 = (x: number): Code => [0x43, ...new Uint8Array(new Float32Array([x]).buffer)];
 export const addI: Code = [0x6a];
 export const mulI: Code = [0x6c];
+/**
+ * `while (counter < limit) { body; step }` (signed comparison; the counter is not reset): block,
+ * loop, `br_if` out when counter ≥ limit, the body, the step, `br` to the loop, end, end.
+ */
+export const whileBelow = (counter: number, limit: Code, step: Code, body: Code): Code => [
+  0x02, 0x40, 0x03, 0x40,
+  ...get(counter), ...limit, 0x4e, 0x0d, 0x01,
+  ...body,
+  ...step,
+  0x0c, 0x00, 0x0b, 0x0b,
+];
+/** `counter += by`. */
+export const increment = (counter: number, by: Code): Code => [...get(counter), ...by, ...addI, ...set(counter)];
+/** `for (counter = 0; counter < limit; counter += by) body`. */
+export const forUp = (counter: number, limit: Code, by: number, body: Code): Code => [...i32(0), ...set(counter), ...whileBelow(counter, limit, increment(counter, i32(by)), body)];
 export const load = (address: Code): Code => [...address, ...simd(0x00), 0x00, 0x00];
 export const store = (address: Code, value: Code): Code => [...address, ...value, ...simd(0x0b), 0x00, 0x00];
 export const splat = (x: number): Code => [...f32(x), ...simd(0x13)];
