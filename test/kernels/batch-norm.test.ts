@@ -12,6 +12,7 @@ import { batchNormSimd } from "../../core/kernels/batch-norm-simd.ts";
 import { registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
 import type { WasmBackend } from "../../core/kernels/wasm.ts";
 import { mulberry32 } from "../../core/random.ts";
+import { expectClose, on as onBackend } from "./backends.ts";
 import { installLeanBackward, uninstallLeanBackward } from "../../core/train/gradients.ts";
 
 const random = mulberry32(9051);
@@ -19,49 +20,8 @@ function randn(n: number, scale = 1, shift = 0): Float32Array {
   return Float32Array.from({ length: n }, () => shift + scale * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 }
 
-type Outputs = { data: Float32Array; shape: number[] }[];
-
-async function on(backend: "wasm" | "cpu", f: () => tf.Tensor[]): Promise<{ outputs: Outputs; ran: Set<string> }> {
-  await tf.setBackend(backend);
-  const ran = new Set<string>();
-  const restore: (() => void)[] = [];
-  if (backend === "wasm") {
-    for (const name of [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, "FusedBatchNorm"]) {
-      const config = tf.getKernel(name, "wasm");
-      if (!config) continue;
-      tf.unregisterKernel(name, "wasm");
-      tf.registerKernel({ ...config, kernelFunc: (a) => (ran.add(name), config.kernelFunc(a)) });
-      restore.push(() => {
-        tf.unregisterKernel(name, "wasm");
-        tf.registerKernel(config);
-      });
-    }
-  }
-  try {
-    const list = f();
-    const outputs = list.map((t) => ({ data: Float32Array.from(t.dataSync() as Float32Array), shape: t.shape }));
-    tf.dispose(list);
-    return { outputs, ran };
-  } finally {
-    for (const r of restore) r();
-  }
-}
-
-/** Each output equals the reference's: |w − c| ≤ rtol·(|c| + max|c|), same shapes. */
-function expectClose(actual: Outputs, reference: Outputs, rtol: number): void {
-  expect(actual.length).toBe(reference.length);
-  reference.forEach((c, i) => {
-    expect(actual[i].shape).toEqual(c.shape);
-    let scale = 0;
-    for (const v of c.data) scale = Math.max(scale, Math.abs(v));
-    for (let j = 0; j < c.data.length; j++) {
-      const w = actual[i].data[j];
-      if (!(Math.abs(w - c.data[j]) <= rtol * (Math.abs(c.data[j]) + scale))) {
-        throw new Error(`output ${i} differs at ${j}: ${w} vs reference ${c.data[j]} (max |reference| ${scale})`);
-      }
-    }
-  });
-}
+/** `f`'s outputs on a backend (inputs made inside `f`), and which of this file's kernels ran. */
+const on = (backend: "wasm" | "cpu", f: () => tf.Tensor[]) => onBackend(backend, [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, "FusedBatchNorm"], f, { tidy: false });
 
 interface Case {
   shape: number[];

@@ -13,6 +13,7 @@ import { PENALTY } from "../../core/kernels/penalty.ts";
 import { STANDARDIZE } from "../../core/kernels/standardize.ts";
 import { claveLayers } from "../../core/layers/index.ts";
 import { mulberry32 } from "../../core/random.ts";
+import { expectClose, on as onBackend } from "./backends.ts";
 import { accuracyMetric, lossFunction } from "../../core/train/losses.ts";
 
 const random = mulberry32(4172);
@@ -21,51 +22,8 @@ function randn(shape: number[], scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => scale * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
 }
 
-type Outputs = { data: Float32Array; shape: number[] }[];
-
-/** `f`'s outputs on a backend (inputs made inside `f`), and the clave kernels that ran. */
-async function on(backend: "wasm" | "cpu", f: () => tf.Tensor[]): Promise<{ outputs: Outputs; ran: Set<string> }> {
-  await tf.setBackend(backend);
-  const ran = new Set<string>();
-  const watched = [DENSE, DENSE_GRAD, CROSS_ENTROPY, SQUARED_ERROR, ACCURACY, STANDARDIZE, PENALTY];
-  const restore: (() => void)[] = [];
-  if (backend === "wasm") {
-    for (const name of watched) {
-      const config = tf.getKernel(name, "wasm");
-      if (!config) continue;
-      tf.unregisterKernel(name, "wasm");
-      tf.registerKernel({ ...config, kernelFunc: (a) => (ran.add(name), config.kernelFunc(a)) });
-      restore.push(() => {
-        tf.unregisterKernel(name, "wasm");
-        tf.registerKernel(config);
-      });
-    }
-  }
-  try {
-    const list = tf.tidy(f);
-    const outputs = list.map((t) => ({ data: Float32Array.from(t.dataSync() as Float32Array), shape: t.shape }));
-    tf.dispose(list);
-    return { outputs, ran };
-  } finally {
-    for (const r of restore) r();
-  }
-}
-
-/** Each output on wasm equals cpu's: |w − c| ≤ rtol·(|c| + max|c|), same shapes. */
-function expectClose(wasm: Outputs, cpu: Outputs, rtol = 1e-5): void {
-  expect(wasm.length).toBe(cpu.length);
-  cpu.forEach((c, i) => {
-    expect(wasm[i].shape).toEqual(c.shape);
-    let scale = 0;
-    for (const v of c.data) scale = Math.max(scale, Math.abs(v));
-    for (let j = 0; j < c.data.length; j++) {
-      const w = wasm[i].data[j];
-      if (!(Math.abs(w - c.data[j]) <= rtol * (Math.abs(c.data[j]) + scale))) {
-        throw new Error(`output ${i} differs at ${j}: wasm ${w} vs cpu ${c.data[j]} (max |cpu| ${scale})`);
-      }
-    }
-  });
-}
+/** `f`'s outputs on a backend (inputs made inside `f`), and which of this file's kernels ran. */
+const on = (backend: "wasm" | "cpu", f: () => tf.Tensor[]) => onBackend(backend, [DENSE, DENSE_GRAD, CROSS_ENTROPY, SQUARED_ERROR, ACCURACY, STANDARDIZE, PENALTY], f);
 
 /** `f` on wasm with clave's kernels and on cpu; returns the clave kernels that ran on wasm. */
 async function expectSameAsCpu(f: () => tf.Tensor[], rtol = 1e-5): Promise<Set<string>> {
