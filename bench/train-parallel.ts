@@ -14,10 +14,8 @@
  * Wall time on a shared machine: run it with nothing else busy (the load average is printed before
  * and after; near or above 1 on 2 cores means the figures were taken under load).
  */
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { ARCHS, CLASSES, type Arch } from "./architectures.ts";
+import { ARCHS, CLASSES, randomSet, torchSteps, type Arch } from "./architectures.ts";
 import { peakRssMb } from "./peak-rss.ts";
 
 process.env.CLAVE_BACKEND = "wasm";
@@ -25,7 +23,6 @@ const { loadTf } = await import("../core/backend.ts");
 const { resolveParams } = await import("../core/params.ts");
 const { builtinPlugins } = await import("../plugins/index.ts");
 const { ndarray } = await import("../core/ndarray.ts");
-const { mulberry32 } = await import("../core/random.ts");
 type ModelPlugin = import("../core/plugin.ts").ModelPlugin;
 
 const args = process.argv.slice(2);
@@ -66,11 +63,7 @@ async function claveRate(arch: Arch, threads: number): Promise<number> {
   if (arch.name === "autoencoder") values.pretrain_epochs = epochs;
   const batch = batchOf(arch);
   const n = batch * batchesOf(arch);
-  const random = mulberry32(7);
-  const size = arch.input.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(n * size);
-  for (let i = 0; i < x.length; i++) x[i] = 2 * random() - 1;
-  const y = Int32Array.from({ length: n }, (_, i) => i % CLASSES);
+  const { x, y } = randomSet(arch.input, n);
   const model = (await plugin.build({ inputShape: arch.input, nClasses: CLASSES, seed: 1 }, resolveParams(plugin, values))) as {
     network: { dispose(): void };
   };
@@ -91,31 +84,10 @@ async function claveRate(arch: Arch, threads: number): Promise<number> {
 
 /** PyTorch's samples/s on `threads` threads (one-thread CPU time, else wall time). */
 function torchRates(threads: number): Map<string, number> {
-  const specs = archs.map((a) => ({
-    name: a.name,
-    plugin: pluginOf(a).name,
-    params: a.params ?? {},
-    input: a.input,
-    batch: batchOf(a),
-    classes: CLASSES,
-    warmup: 1,
-    steps: Math.max(3, batchesOf(a)),
-    threads,
-  }));
-  const t = String(threads);
-  const run = spawnSync("/usr/bin/python3", [fileURLToPath(new URL("./train_torch.py", import.meta.url)), JSON.stringify(specs)], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
-    timeout: 1_800_000,
-  });
-  if (run.status !== 0) throw new Error(`bench/train_torch.py failed: ${run.stderr}`);
-  const out = new Map<string, number>();
-  for (const line of run.stdout.trim().split("\n")) {
-    const r = JSON.parse(line) as { name: string; min_ms: number };
-    const arch = archs.find((a) => a.name === r.name)!;
-    out.set(r.name, (1000 * batchOf(arch)) / r.min_ms);
-  }
-  return out;
+  const specs = archs.map((a) => ({ name: a.name, plugin: pluginOf(a).name, params: a.params ?? {}, input: a.input, batch: batchOf(a), classes: CLASSES, warmup: 1, steps: Math.max(3, batchesOf(a)) }));
+  const rates = new Map<string, number>();
+  for (const [name, r] of torchSteps(specs, threads)) rates.set(name, (1000 * batchOf(archs.find((a) => a.name === name)!)) / r.min_ms);
+  return rates;
 }
 
 const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));

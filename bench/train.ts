@@ -22,10 +22,8 @@
  * on one thread, tfjs-backend-wasm's threaded build needs workers from blob: URLs that Node's
  * worker_threads refuse).
  */
-import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { ARCHS, CLASSES, type Arch } from "./architectures.ts";
+import { ARCHS, CLASSES, randomSet, torchSteps, type Arch, type TorchResult } from "./architectures.ts";
 
 process.env.CLAVE_BACKEND = "wasm";
 const { loadTf, backendInfo } = await import("../core/backend.ts");
@@ -33,7 +31,6 @@ const { registerClaveKernels, unregisterClaveKernels, CLAVE_KERNELS } = await im
 const { resolveParams } = await import("../core/params.ts");
 const { builtinPlugins } = await import("../plugins/index.ts");
 const { ndarray } = await import("../core/ndarray.ts");
-const { mulberry32 } = await import("../core/random.ts");
 type ModelPlugin = import("../core/plugin.ts").ModelPlugin;
 
 
@@ -83,11 +80,7 @@ async function tfjsStep(arch: Arch, epochs: number, batches = batchesOf(arch)): 
   const plugin = pluginOf(arch);
   const { values, batch } = params(arch, plugin, epochs);
   const n = batch * batches;
-  const random = mulberry32(7);
-  const size = arch.input.reduce((a, b) => a * b, 1);
-  const x = new Float32Array(n * size);
-  for (let i = 0; i < x.length; i++) x[i] = 2 * random() - 1;
-  const y = Int32Array.from({ length: n }, (_, i) => i % CLASSES);
+  const { x, y } = randomSet(arch.input, n);
   const model = (await plugin.build({ inputShape: arch.input, nClasses: CLASSES, seed: 1 }, resolveParams(plugin, values))) as {
     network: { countParams(): number; dispose(): void };
   };
@@ -151,33 +144,15 @@ function profileKernels(): { report(steps: number): string; restore(): void } {
   };
 }
 
-interface TorchResult {
-  name: string;
-  min_ms: number;
-  median_ms: number;
-  params: number;
-}
-
-/** PyTorch's step times; on more than one thread in wall time (CPU time adds the threads up). */
-function torchSteps(threads = 1): Map<string, TorchResult> {
-  const specs = archs.map((a) => {
-    const plugin = pluginOf(a);
-    const n = Math.max(3, batchesOf(a));
-    return { name: a.name, plugin: plugin.name, params: a.params ?? {}, input: a.input, batch: params(a, plugin).batch, classes: CLASSES, warmup: 1, steps: n, threads };
-  });
-  const t = String(threads);
-  const run = spawnSync("/usr/bin/python3", [fileURLToPath(new URL("./train_torch.py", import.meta.url)), JSON.stringify(specs)], {
-    encoding: "utf8",
-    env: { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t },
-    timeout: 1_800_000,
-  });
-  if (run.status !== 0) throw new Error(`bench/train_torch.py failed: ${run.stderr}`);
-  const out = new Map<string, TorchResult>();
-  for (const line of run.stdout.trim().split("\n")) {
-    const r = JSON.parse(line) as TorchResult;
-    out.set(r.name, r);
-  }
-  return out;
+/** PyTorch's step times of the chosen architectures. */
+function torchRun(threads = 1): Map<string, TorchResult> {
+  return torchSteps(
+    archs.map((a) => {
+      const plugin = pluginOf(a);
+      return { name: a.name, plugin: plugin.name, params: a.params ?? {}, input: a.input, batch: params(a, plugin).batch, classes: CLASSES, warmup: 1, steps: Math.max(3, batchesOf(a)) };
+    }),
+    threads,
+  );
 }
 
 const fmt = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? "—" : v.toFixed(digits));
@@ -188,8 +163,8 @@ console.log(
   `tfjs: ${epochs} epochs of ${steps} batches (small networks: ${30 * steps}, after ${warmup} batches of warm-up), best epoch after the first; CPU time; load average before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`,
 );
 
-const torch = flags.has("--no-torch") ? new Map<string, TorchResult>() : torchSteps();
-const torch2 = flags.has("--threads2") && !flags.has("--no-torch") ? torchSteps(2) : undefined;
+const torch = flags.has("--no-torch") ? new Map<string, TorchResult>() : torchRun();
+const torch2 = flags.has("--threads2") && !flags.has("--no-torch") ? torchRun(2) : undefined;
 const rows: string[][] = [];
 for (const arch of archs) {
   const batch = params(arch, pluginOf(arch)).batch;
