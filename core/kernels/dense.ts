@@ -8,8 +8,11 @@
  * step, and the input gradient of the first layer (dx of the standardised input, which nothing
  * trains) one product in three.
  *
- * `ClaveDense`: inputs x [B, F], kernel [F, U], bias [U] (optional); attr `activation`. One XNNPACK
- * product with the bias (and ReLU's clamp) fused, the other activations applied in place after it.
+ * `ClaveDense`: inputs x [B, F], kernel [F, U], bias [U] (optional); attr `activation`. One product
+ * starting from the bias, in clave's SIMD loop (gemm-simd.ts: XNNPACK would first pack the kernel,
+ * a new tensor after every update, which took as long as the product), the activation applied in
+ * place after it (tanh in SIMD). Where the loop cannot run, XNNPACK's product with the bias and
+ * ReLU's clamp fused.
  * `ClaveDenseGrad`: inputs dy, x, kernel and the forward output y; attrs `activation`,
  * `inputGradient`, `weightGradients`. From dz = dy ⊙ f'(y) (softmax: y ⊙ (dy − Σ dy·y)) it gives,
  * in this order, dW = xᵀ·dz and db = Σ_rows dz when `weightGradients`, and dx = (W·dzᵀ)ᵀ when
@@ -22,6 +25,8 @@
  * product's accumulation, and the activation's derivative is taken from y in one rounding.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { elementwiseSimd } from "./elementwise-simd.ts";
+import { simdFits, simdProduct } from "./gemm-simd.ts";
 import { makeGemm, tanh } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required } from "./wasm.ts";
 
@@ -40,13 +45,21 @@ export interface DenseGradAttrs extends DenseAttrs {
   weightGradients: boolean;
 }
 
-/** y = f(z) in place over rows of `units` values. */
-function activateInPlace(v: Float32Array, units: number, activation: DenseActivation): void {
+/** y = f(z) in place over rows of `units` values (`v` a view of the backend's heap). */
+function activateInPlace(backend: WasmBackend, v: Float32Array, units: number, activation: DenseActivation): void {
   const n = v.length;
   switch (activation) {
-    case "tanh":
-      for (let i = 0; i < n; i++) v[i] = tanh(v[i]);
+    case "relu":
+      for (let i = 0; i < n; i++) if (v[i] < 0) v[i] = 0;
       return;
+    case "tanh": {
+      // Four lanes at a time where SIMD runs (within 3 ulps), the rest one by one.
+      const simd = elementwiseSimd(backend);
+      const whole = simd ? n - (n % 4) : 0;
+      if (whole > 0) simd!.tanh(v.byteOffset, v.byteOffset, whole * 4);
+      for (let i = whole; i < n; i++) v[i] = tanh(v[i]);
+      return;
+    }
     case "sigmoid":
       for (let i = 0; i < n; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
       return;
@@ -67,7 +80,7 @@ function activateInPlace(v: Float32Array, units: number, activation: DenseActiva
       }
       return;
     default:
-      // linear, and relu (clamped in the product)
+      // linear
       return;
   }
 }
@@ -111,6 +124,12 @@ export function makeDenseKernels(stock: (name: string) => WasmKernelFunc | undef
     const [B, F] = x.shape;
     const U = kernel.shape[1];
     if (kernel.shape[0] !== F) throw new Error(`${DENSE}: input [${x.shape.join(", ")}] and kernel [${kernel.shape.join(", ")}] do not match`);
+    const product = backend.makeOutput([B, U], "float32");
+    if (simdFits(B, F, U) && simdProduct(backend, x, kernel, product, B, F, U, bias)) {
+      activateInPlace(backend, f32(backend, product), U, attrs.activation);
+      return product;
+    }
+    release(backend, product);
     const out = fusedMatMul({
       inputs: {
         a: { dataId: x.dataId, dtype: "float32", shape: [1, B, F] },
@@ -121,7 +140,8 @@ export function makeDenseKernels(stock: (name: string) => WasmKernelFunc | undef
       attrs: { transposeA: false, transposeB: false, activation: attrs.activation === "relu" ? "relu" : "linear", leakyreluAlpha: 0 },
     }) as TensorInfo;
     out.shape = [B, U];
-    activateInPlace(f32(backend, out), U, attrs.activation);
+    // ReLU was clamped in the product.
+    activateInPlace(backend, f32(backend, out), U, attrs.activation === "relu" ? "linear" : attrs.activation);
     return out;
   };
 

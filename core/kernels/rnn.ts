@@ -1,5 +1,6 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
+import { simdFits, simdProduct } from "./gemm-simd.ts";
 import { type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required, stockTransposer } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
@@ -42,7 +43,10 @@ export function timeMajor(x: Float32Array, out: Float32Array, B: number, T: numb
   }
 }
 
-/** GEMM and 2-D transpose on the stock wasm kernels (XNNPACK caches b's packing by its tensor id). */
+/**
+ * GEMM (clave's SIMD loop, gemm-simd.ts; XNNPACK's where that cannot run, which caches b's packing by
+ * its tensor id) and 2-D transpose on the stock wasm kernels.
+ */
 export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
   gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo;
   transpose2d(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo;
@@ -51,6 +55,10 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
   const transpose = stockTransposer(stock);
   return {
     gemm(backend, a, b, m, k, n) {
+      // Clave's SIMD loop where it runs: XNNPACK would first pack b, new at every call here.
+      const product = backend.makeOutput([m, n], "float32");
+      if (simdFits(m, k, n) && simdProduct(backend, a, b, product, m, k, n)) return product;
+      release(backend, product);
       const out = stockMatMul({
         inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
         backend,

@@ -10,7 +10,9 @@
  * The backend never holds the training or validation set as a tensor, and the backward pass gives
  * memory back as it goes (core/train/gradients.ts). A step's loss and gradients (core/train/step.ts)
  * are apart from the optimizer's update, so that with `workers: k` the parts of a batch can be
- * differentiated on k threads at once and their gradients applied once (core/train/parallel.ts).
+ * differentiated on k threads at once and their gradients applied once (core/train/parallel.ts). A
+ * network of dense layers takes its step on the wasm kernels directly, past tfjs's engine
+ * (core/train/dense-graph.ts): the same gradients, a fraction of the bookkeeping.
  *
  * A network is trained in phases (one, usually): each phase names the outputs it trains, their losses
  * and weights, its epochs and the layers it leaves frozen; an autoencoder pretrains its reconstruction
@@ -38,7 +40,8 @@ import { balancedClassWeights } from "./class-weights.ts";
 import { installLeanBackward } from "./gradients.ts";
 import { accuracyMetric, lossFunction } from "./losses.ts";
 import { DataParallel } from "./parallel.ts";
-import { StepGradients, stepLogs } from "./step.ts";
+import { DenseGraphStep } from "./dense-graph.ts";
+import { StepGradients, stepLogs, type Stepper } from "./step.ts";
 import { EarlyStopping } from "./early-stopping.ts";
 import { adamW } from "./optimizer.ts";
 import type { TrainingParams } from "./params.ts";
@@ -196,7 +199,8 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
           outputs.length === network.outputs.length && phase.losses.every((l, i) => outputNames[i] === l.output);
         const trainNet = sameOutputs ? network : tf.model({ inputs: network.inputs, outputs });
         const optimizer = adamW(tf, { learningRate: s.learning_rate, weightDecay: s.weight_decay });
-        const stepper = new StepGradients(tf, trainNet, phase.losses, weightsTensor);
+        // A network of dense layers steps on the kernels directly (dense-graph.ts); others through the engine.
+        const stepper: Stepper = DenseGraphStep.compile(tf, trainNet, phase.losses, classWeights) ?? new StepGradients(tf, trainNet, phase.losses, weightsTensor);
         const variables = stepper.variables();
         if (parallel) {
           const targetSizes = phase.losses.map((l) => (l.loss === "crossentropy" ? nClasses : size));

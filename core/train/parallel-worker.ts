@@ -11,10 +11,11 @@ import { mulberry32 } from "../random.ts";
 import { ORTHOGONAL_WARNING, quietly } from "../text.ts";
 import { installLeanBackward } from "./gradients.ts";
 import type { TrainPhaseMessage, TrainStepMessage, TrainWorkerData, TrainWorkerReply } from "./parallel.ts";
-import { StepGradients } from "./step.ts";
+import { DenseGraphStep } from "./dense-graph.ts";
+import { StepGradients, type Stepper } from "./step.ts";
 
 interface Phase {
-  readonly stepper: StepGradients;
+  readonly stepper: Stepper;
   readonly variables: TF.Variable[];
   readonly weights: Float32Array;
   readonly grads: Float32Array;
@@ -91,7 +92,7 @@ function setUp(tf: typeof TF, network: TF.LayersModel, message: TrainPhaseMessag
   const same = outputs.length === names.length && message.losses.every((l, i) => names[i] === l.output);
   const net = same ? network : tf.model({ inputs: network.inputs, outputs });
   const classWeights = message.classWeights ? tf.tensor1d([...message.classWeights]) : undefined;
-  const stepper = new StepGradients(tf, net, message.losses, classWeights);
+  const stepper: Stepper = DenseGraphStep.compile(tf, net, message.losses, message.classWeights ?? undefined) ?? new StepGradients(tf, net, message.losses, classWeights);
   const variables = stepper.variables();
   const sizes = variables.map((v) => v.size);
   if (sizes.length !== message.variableSizes.length || sizes.some((s, i) => s !== message.variableSizes[i])) {

@@ -36,8 +36,19 @@ export function stepLogs(values: StepValues, losses: readonly OutputLoss[]): [st
   return logs;
 }
 
+/** One step without the update: what `StepGradients` and the direct dense step (dense-graph.ts) both do. */
+export interface Stepper {
+  /** The variables gradients are taken for, in the order `gradients` returns them. */
+  variables(): TF.Variable[];
+  /**
+   * Loss, metrics and the gradient of each trainable variable (the caller disposes them) of one
+   * batch `x` with a target per output of the phase.
+   */
+  gradients(x: TF.Tensor, targets: readonly TF.Tensor[]): { grads: TF.Tensor[]; values: StepValues };
+}
+
 /** A training net with its phase's losses: `gradients(x, targets)` is one step without the update. */
-export class StepGradients {
+export class StepGradients implements Stepper {
   private readonly lossFns: ((yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor)[];
   private readonly probs: number;
   private readonly accuracy: (yTrue: TF.Tensor, yPred: TF.Tensor) => TF.Tensor;
