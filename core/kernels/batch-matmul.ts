@@ -1,15 +1,17 @@
 /**
- * BatchMatMul that always reaches XNNPACK. out[i] = op(a[i]) · op(b[i]), op = transpose or identity,
- * batch axes broadcast. Stock wasm sends a product to XNNPACK's GEMM only when neither side is
- * transposed and the batch is 1; everything else (every gradient: dA = dy·Bᵀ, dB = Aᵀ·dy, and every
- * batched product, e.g. attention) runs a scalar triple loop about 20x slower. Here the transposed
- * side is transposed explicitly first (stock Transpose, cheap next to the product) and a batch is
- * folded into the rows when b is shared, or run one XNNPACK product per batch entry.
+ * BatchMatMul that always reaches a fast product (clave's SIMD loop or XNNPACK, gemm-simd.ts).
+ * out[i] = op(a[i]) · op(b[i]), op = transpose or identity, batch axes broadcast. Stock wasm sends a
+ * product to XNNPACK's GEMM only when neither side is transposed and the batch is 1; everything
+ * else (every gradient: dA = dy·Bᵀ, dB = Aᵀ·dy, and every batched product, e.g. attention) runs a
+ * scalar triple loop about 20x slower. Here the transposed side is transposed explicitly first
+ * (stock Transpose, cheap next to the product) and a batch is folded into the rows when b is shared,
+ * or run one product per batch entry (the SIMD loop reads each entry where it lies).
  *
  * A transposed b is usually a weight matrix reused at every step of a sequence (dh = dz·Wᵀ in an
  * RNN's backward pass), so the last few transposed b's are kept, by their source tensor: the copy is
  * made once, and XNNPACK, which caches its packed weights by b's tensor id, packs it once too.
  */
+import { makeGemm, simdFits, simdProductAt } from "./gemm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, release, required, size } from "./wasm.ts";
 
 interface MatMulAttrs {
@@ -90,13 +92,7 @@ export const batchMatMul: ClaveKernel = {
       return out;
     };
 
-    /** One XNNPACK product: a [m, k] · b [k, n], both plain row-major heap tensors. */
-    const gemm = (backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo =>
-      stockMatMul({
-        inputs: { a: { dataId: a.dataId, dtype: a.dtype, shape: [1, m, k] }, b: { dataId: b.dataId, dtype: b.dtype, shape: [1, k, n] } },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      }) as TensorInfo;
+    const { gemm } = makeGemm(stock);
 
     const kernel: WasmKernelFunc = ({ inputs, backend, attrs }: KernelArgs<MatMulAttrs>) => {
       const { a, b } = inputs;
@@ -139,11 +135,19 @@ export const batchMatMul: ClaveKernel = {
           out.shape = outShape;
           return out;
         }
-        // One product per output batch entry, each on its own copy of the two matrices. XNNPACK caches
-        // its packed weights by b's tensor id, so every entry gets a fresh b.
         const mapA = batchIndex(aOuter, outOuter);
         const mapB = batchIndex(bOuter, outOuter);
         const out = backend.makeOutput(outShape, "float32");
+        if (simdFits(m, k, n)) {
+          // One SIMD product per output batch entry, on the matrices where they lie.
+          const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+          const [aAt, bAt, outAt] = [at(aT), at(bT), at(out)];
+          let ran = true;
+          for (let i = 0; i < batch && ran; i++) ran = simdProductAt(backend, aAt + 4 * mapA[i] * m * k, bAt + 4 * mapB[i] * k * n, outAt + 4 * i * m * n, m, k, n);
+          if (ran) return out;
+        }
+        // One XNNPACK product per output batch entry, each on its own copy of the two matrices. XNNPACK
+        // caches its packed weights by b's tensor id, so every entry gets a fresh b.
         const ai = backend.makeOutput([m, k], "float32");
         for (let i = 0; i < batch; i++) {
           const bi = backend.makeOutput([k, n], "float32");

@@ -6,12 +6,13 @@
  *
  * computed as one GEMM per chunk of the batch: the input patches laid out as columns
  * (colsᵀ[(kh, kw, ci), p], zeros where the window leaves the input; built from x transposed to
- * channel planes, so each row is a run of input row segments), then dW = colsᵀ · dy on XNNPACK
- * with the big patch matrix as its left operand (read in place; the right one is packed), one block
- * of output rows at a time. NCHW data is read through a transpose.
+ * channel planes, so each row is a run of input row segments), then dW = colsᵀ · dy (gemm-simd.ts:
+ * clave's SIMD product, or XNNPACK's) with the big patch matrix as its left operand, one block of
+ * output rows at a time. NCHW data is read through a transpose.
  */
 import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, required, size, stockTransposer } from "./wasm.ts";
+import { makeGemm } from "./gemm-simd.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, size, stockTransposer } from "./wasm.ts";
 
 /** Floats of the patch matrix per GEMM, and the fewest columns (tests lower them to exercise the blocking). */
 export const blockColumns = { floats: 1 << 18, min: 512 };
@@ -28,7 +29,7 @@ export const conv2DBackpropFilter: ClaveKernel = {
   kernelName: "Conv2DBackpropFilter",
   reason: "missing from stock wasm: convolutions cannot train",
   make(tf, stock) {
-    const stockMatMul = required(stock, "BatchMatMul");
+    const { gemm } = makeGemm(stock);
     const transpose = stockTransposer(stock);
 
     return ({ inputs, backend, attrs }: KernelArgs<Attrs>) => {
@@ -60,7 +61,7 @@ export const conv2DBackpropFilter: ClaveKernel = {
         ? transpose(backend, inputs.x, [B, g.inChannels, g.inHeight * g.inWidth], [1, 0, 2])
         : transpose(backend, inputs.x, [B * g.inHeight * g.inWidth, g.inChannels], [1, 0]);
       const dy = channelsFirst ? transpose(backend, inputs.dy, [B, Co, positions], [0, 2, 1]) : inputs.dy;
-      // Blocks of output rows with about `blockColumns` patch columns: XNNPACK's GEMM walks the whole
+      // Blocks of output rows with about `blockColumns` patch columns: the product walks the whole
       // inner dimension for each tile, so a block that fits in cache keeps it compute-bound.
       const outRows = B * g.outHeight;
       const columns = Math.max(blockColumns.min, Math.min(16384, blockColumns.floats / patch));
@@ -73,12 +74,8 @@ export const conv2DBackpropFilter: ClaveKernel = {
         const dyc = backend.makeOutput([cols, Co], "float32");
         f32(backend, dyc).set(f32(backend, dy).subarray(r0 * g.outWidth * Co, r1 * g.outWidth * Co));
         im2colT(f32(backend, xT), f32(backend, colsT), g, B, r0, r1);
-        // dW [KH·KW·Ci, Co] += colsᵀ · dy: the patch block is XNNPACK's left operand, read in place.
-        const part = stockMatMul({
-          inputs: { a: { dataId: colsT.dataId, dtype: "float32", shape: [1, patch, cols] }, b: { dataId: dyc.dataId, dtype: "float32", shape: [1, cols, Co] } },
-          backend,
-          attrs: { transposeA: false, transposeB: false },
-        }) as TensorInfo;
+        // dW [KH·KW·Ci, Co] += colsᵀ · dy: the patch block the left operand, read in place.
+        const part = gemm(backend, colsT, dyc, patch, cols, Co);
         const add = f32(backend, part);
         for (let i = 0; i < acc.length; i++) acc[i] += add[i];
         release(backend, part, colsT, dyc);

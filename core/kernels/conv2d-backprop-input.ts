@@ -3,13 +3,14 @@
  *
  *   dx[b, ih, iw, ci] = Σ_{oh, ow, kh, kw, co} [ih = oh·sh + kh − padTop, iw = ow·sw + kw − padLeft] · dy[b, oh, ow, co] · W[kh, kw, ci, co]
  *
- * as a GEMM and a scatter: the patch gradients cols = dy · W_matᵀ (W_mat = W as [KH·KW·Ci, Co]) on
- * XNNPACK, then col2im adds each patch row back onto the input positions it came from. Stock wasm
+ * as a GEMM and a scatter: the patch gradients cols = dy · W_matᵀ (W_mat = W as [KH·KW·Ci, Co];
+ * gemm-simd.ts), then col2im adds each patch row back onto the input positions it came from. Stock wasm
  * runs the sum as a scalar loop, 10–15x slower than the forward convolution. Chunks of the batch
  * bound the patch matrix (patches.ts); NCHW data is transposed to NHWC and back.
  */
 import { batchChunk, col2im, patchGeometry } from "./patches.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, required, size, stockTransposer } from "./wasm.ts";
+import { makeGemm } from "./gemm-simd.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, size, stockTransposer } from "./wasm.ts";
 
 interface Attrs {
   inputShape: [number, number, number, number];
@@ -23,7 +24,7 @@ export const conv2DBackpropInput: ClaveKernel = {
   kernelName: "Conv2DBackpropInput",
   reason: "stock Conv2DBackpropInput is a scalar loop, 10-15x slower than the forward convolution",
   make(tf, stock) {
-    const stockMatMul = required(stock, "BatchMatMul");
+    const { gemm } = makeGemm(stock);
     const transpose = stockTransposer(stock);
 
     return ({ inputs, backend, attrs }: KernelArgs<Attrs>) => {
@@ -49,7 +50,7 @@ export const conv2DBackpropInput: ClaveKernel = {
       if (size(nhwc) > 0) f32(backend, dx).fill(0);
       if (size(nhwc) > 0 && B * positions * Co * patch > 0) {
         const dy = channelsFirst ? transpose(backend, inputs.dy, [B, Co, g.outHeight, g.outWidth], [0, 2, 3, 1]) : inputs.dy;
-        // W_matᵀ [Co, KH·KW·Ci]: the GEMM's right-hand side, packed once by XNNPACK per call.
+        // W_matᵀ [Co, KH·KW·Ci]: the product's right-hand side.
         const wT = transpose(backend, filter, [patch, Co], [1, 0]);
         const chunk = batchChunk(g, B);
         for (let b0 = 0; b0 < B; b0 += chunk) {
@@ -60,11 +61,7 @@ export const conv2DBackpropInput: ClaveKernel = {
             dyc = backend.makeOutput([rows, Co], "float32");
             f32(backend, dyc).set(f32(backend, dy).subarray(b0 * positions * Co, b1 * positions * Co));
           }
-          const cols = stockMatMul({
-            inputs: { a: { dataId: dyc.dataId, dtype: "float32", shape: [1, rows, Co] }, b: { dataId: wT.dataId, dtype: "float32", shape: [1, Co, patch] } },
-            backend,
-            attrs: { transposeA: false, transposeB: false },
-          }) as TensorInfo;
+          const cols = gemm(backend, dyc, wT, rows, Co, patch);
           if (dyc !== dy) release(backend, dyc);
           col2im(f32(backend, cols), f32(backend, dx), g, b0, b1);
           release(backend, cols);

@@ -26,8 +26,8 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { elementwiseSimd } from "./elementwise-simd.ts";
-import { simdFits, simdProduct } from "./gemm-simd.ts";
-import { makeGemm, tanh } from "./rnn.ts";
+import { makeGemm, simdFits, simdProduct } from "./gemm-simd.ts";
+import { tanh } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required } from "./wasm.ts";
 
 export const DENSE = "ClaveDense";

@@ -16,7 +16,7 @@
  */
 import { heapModule, leb, onHeap } from "./simd.ts";
 import { Fn, I32, V128, add, addI, get, i32, increment, mul, mulI, set, simd, whileBelow } from "./simd-code.ts";
-import { f32, type TensorInfo, type WasmBackend } from "./wasm.ts";
+import { type TensorInfo, type WasmBackend, type WasmKernelFunc, release, required, stockTransposer } from "./wasm.ts";
 
 export type GemmSimd = (a: number, b: number, c: number, bias: number, rows: number, k: number, colBytes: number, lda: number, ldb: number, ldc: number) => void;
 
@@ -87,23 +87,28 @@ export function simdFits(m: number, k: number, n: number): boolean {
 }
 
 /**
- * out = bias + a·b for a [m, k] and b [k, n] row-major on the heap (bias [n], or none): the SIMD
- * loop over whole tiles, the last m mod 4 rows and n mod 8 columns here, in the same order and
- * roundings. Returns false, touching nothing, where the SIMD loop cannot run (then the caller uses
- * XNNPACK). `out` must not overlap a or b.
+ * out = bias + a·b for a [m, k] and b [k, n] row-major at byte offsets of the heap (bias [n], or
+ * 0 for none): the SIMD loop over whole tiles, the last m mod 4 rows and n mod 8 columns here, in
+ * the same order and roundings. Returns false, touching nothing, where the SIMD loop cannot run
+ * (then the caller uses XNNPACK). `out` must not overlap a or b.
  */
-export function simdProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo, out: TensorInfo, m: number, k: number, n: number, bias?: TensorInfo): boolean {
+export function simdProductAt(backend: WasmBackend, a: number, b: number, out: number, m: number, k: number, n: number, bias = 0): boolean {
   const gemm = gemmSimd(backend);
   if (!gemm) return false;
   // A zero bias when there is none: the loop starts every tile from one.
   const zeros = bias ? undefined : backend.makeOutput([n], "float32");
-  const biasInfo = bias ?? zeros!;
-  const offset = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const biasAt = bias || backend.dataIdMap.get(zeros!.dataId)!.memoryOffset;
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  const [av, bv, ov, biasv] = [
+    [a, m * k],
+    [b, k * n],
+    [out, m * n],
+    [biasAt, n],
+  ].map(([at, length]) => new Float32Array(heap, at, length));
+  if (zeros) biasv.fill(0);
   const m4 = m - (m % 4);
   const n8 = n - (n % 8);
-  const [av, bv, ov, biasv] = [a, b, out, biasInfo].map((t) => f32(backend, t));
-  if (zeros) biasv.fill(0);
-  if (m4 > 0 && n8 > 0) gemm(offset(a), offset(b), offset(out), offset(biasInfo), m4, k, n8 * 4, k * 4, n * 4, n * 4);
+  if (m4 > 0 && n8 > 0) gemm(a, b, out, biasAt, m4, k, n8 * 4, k * 4, n * 4, n * 4);
   const edge = (r: number, c: number) => {
     let acc = biasv[c];
     for (let q = 0, ai = r * k, bi = c; q < k; q++, ai++, bi += n) acc = Math.fround(acc + Math.fround(av[ai] * bv[bi]));
@@ -113,4 +118,40 @@ export function simdProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo, 
   for (let r = m4; r < m; r++) for (let c = 0; c < n8; c++) edge(r, c);
   if (zeros) backend.disposeData(zeros.dataId);
   return true;
+}
+
+/** `simdProductAt` on whole heap tensors. */
+export function simdProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo, out: TensorInfo, m: number, k: number, n: number, bias?: TensorInfo): boolean {
+  const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  return simdProductAt(backend, at(a), at(b), at(out), m, k, n, bias ? at(bias) : 0);
+}
+
+/** The products clave's kernels take: a [m, k]·b [k, n] → a new heap tensor, and 2-D transposes. */
+export interface Gemm {
+  gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo;
+  transpose2d(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo;
+}
+
+/**
+ * Products in clave's SIMD loop where it is the faster (`simdFits`) and runs, else XNNPACK's through
+ * the stock BatchMatMul (which caches b's packing by its tensor id); transposes on the stock kernel.
+ */
+export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): Gemm {
+  const stockMatMul = required(stock, "BatchMatMul");
+  const transpose = stockTransposer(stock);
+  return {
+    gemm(backend, a, b, m, k, n) {
+      const product = backend.makeOutput([m, n], "float32");
+      if (simdFits(m, k, n) && simdProduct(backend, a, b, product, m, k, n)) return product;
+      release(backend, product);
+      const out = stockMatMul({
+        inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
+        backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as TensorInfo;
+      out.shape = [m, n];
+      return out;
+    },
+    transpose2d: (backend, t, rows, cols) => transpose(backend, t, [rows, cols], [1, 0]),
+  };
 }

@@ -12,7 +12,8 @@
  * layer's output, then gates A [T, B, 3U] = (z, r, ĥ) and hidden states H [T, B, U]) and
  * `ClaveGruSequenceGrad` (dZ [T·B, 3U], dK, dR, db).
  */
-import { type ActivationKind, activate, activationSlope, inputWeightAndBiasGradients, registerSequenceGradient, tanh, timeMajor, stepOf, makeGemm } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, inputWeightAndBiasGradients, registerSequenceGradient, tanh, timeMajor, stepOf } from "./rnn.ts";
+import { makeGemm } from "./gemm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
 export const GRU_SEQUENCE = "ClaveGruSequence";

@@ -23,7 +23,8 @@
  * rounds each operation, with σ and tanh within a few float32 ulps), db is summed in the product's
  * float32, and hardSigmoid's slope exactly at its clipping points (see rnn.ts).
  */
-import { type ActivationKind, activate, activationSlope, registerSequenceGradient, makeGemm, repeatedProduct, stepOf, tanh } from "./rnn.ts";
+import { type ActivationKind, activate, activationSlope, registerSequenceGradient, repeatedProduct, stepOf, tanh } from "./rnn.ts";
+import { makeGemm, type Gemm } from "./gemm-simd.ts";
 import { lstmSimd } from "./lstm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
 
@@ -48,7 +49,6 @@ interface Shapes {
   G: number;
 }
 
-type Gemm = ReturnType<typeof makeGemm>;
 
 /** A step's rows [B, G] into their samples' rows b·T + t of [B·T, G]. */
 function toSampleRows(backend: WasmBackend, step: TensorInfo, all: TensorInfo, t: number, B: number, T: number, G: number): void {

@@ -1,7 +1,7 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
-import { simdFits, simdProduct } from "./gemm-simd.ts";
-import { type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required, stockTransposer } from "./wasm.ts";
+import { type Gemm, gemmSimd, simdFits, simdProductAt } from "./gemm-simd.ts";
+import { type TensorInfo, type Tf, type WasmBackend, f32, release } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
 export type ActivationKind = "sigmoid" | "hardSigmoid";
@@ -43,34 +43,6 @@ export function timeMajor(x: Float32Array, out: Float32Array, B: number, T: numb
   }
 }
 
-/**
- * GEMM (clave's SIMD loop, gemm-simd.ts; XNNPACK's where that cannot run, which caches b's packing by
- * its tensor id) and 2-D transpose on the stock wasm kernels.
- */
-export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): {
-  gemm(backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): TensorInfo;
-  transpose2d(backend: WasmBackend, t: TensorInfo, rows: number, cols: number): TensorInfo;
-} {
-  const stockMatMul = required(stock, "BatchMatMul");
-  const transpose = stockTransposer(stock);
-  return {
-    gemm(backend, a, b, m, k, n) {
-      // Clave's SIMD loop where it runs: XNNPACK would first pack b, new at every call here.
-      const product = backend.makeOutput([m, n], "float32");
-      if (simdFits(m, k, n) && simdProduct(backend, a, b, product, m, k, n)) return product;
-      release(backend, product);
-      const out = stockMatMul({
-        inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },
-        backend,
-        attrs: { transposeA: false, transposeB: false },
-      }) as TensorInfo;
-      out.shape = [m, n];
-      return out;
-    },
-    transpose2d: (backend, t, rows, cols) => transpose(backend, t, [rows, cols], [1, 0]),
-  };
-}
-
 /** One product a [m, k]·b [k, n] run again at every step into the same output (`out`), on operands updated in place. */
 export interface RepeatedProduct {
   readonly out: TensorInfo;
@@ -86,14 +58,27 @@ interface RawWasm {
 }
 
 /**
- * The per-step products of a sequence (h·R forward, dz·Rᵀ back) straight through the backend's
- * wasm BatchMatMul, which XNNPACK runs: the stock kernel's JavaScript (two reshapes, an output
- * allocated and freed, its shapes marshalled) cost ~4 µs a call, as much as a batch of 16's
- * product itself. The tensors keep their heap ids, so the same call serves every step. Through
- * the stock kernel, with a copy, where the backend does not expose the function.
+ * The per-step products of a sequence (h·R forward, dz·Rᵀ back): in clave's SIMD loop where it runs
+ * (gemm-simd.ts), else straight through the backend's wasm BatchMatMul, which XNNPACK runs: the
+ * stock kernel's JavaScript (two reshapes, an output allocated and freed, its shapes marshalled)
+ * cost ~4 µs a call, as much as a batch of 16's product itself. The tensors keep their heap ids, so
+ * the same call serves every step. Through the stock kernel, with a copy, where the backend does
+ * not expose the function.
  */
-export function repeatedProduct(ops: ReturnType<typeof makeGemm>, backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): RepeatedProduct {
+export function repeatedProduct(ops: Gemm, backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): RepeatedProduct {
   const out = backend.makeOutput([m, n], "float32");
+  if (simdFits(m, k, n) && gemmSimd(backend)) {
+    // Clave's SIMD product (gemm-simd.ts), from a zero bias made once; the operands' heap offsets
+    // hold as long as the heap does not grow, so they are looked up at each step.
+    const zeros = backend.makeOutput([n], "float32");
+    f32(backend, zeros).fill(0);
+    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    return {
+      out,
+      run: () => void simdProductAt(backend, at(a), at(b), at(out), m, k, n, at(zeros)),
+      release: () => release(backend, out, zeros),
+    };
+  }
   const raw = backend.wasm as unknown as RawWasm;
   const id = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.id;
   if (raw._BatchMatMul && raw._malloc && raw._free && raw.HEAP32) {
@@ -128,7 +113,7 @@ export function repeatedProduct(ops: ReturnType<typeof makeGemm>, backend: WasmB
  * float64).
  */
 export function inputWeightAndBiasGradients(
-  ops: ReturnType<typeof makeGemm>,
+  ops: Gemm,
   backend: WasmBackend,
   x: TensorInfo,
   dZ: TensorInfo,

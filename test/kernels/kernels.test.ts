@@ -9,7 +9,8 @@ import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClav
 import { blockColumns } from "../../core/kernels/conv2d-backprop-filter.ts";
 import { patchLimit } from "../../core/kernels/patches.ts";
 import { mulberry32 } from "../../core/random.ts";
-import { makeGemm, repeatedProduct } from "../../core/kernels/rnn.ts";
+import { makeGemm } from "../../core/kernels/gemm-simd.ts";
+import { repeatedProduct } from "../../core/kernels/rnn.ts";
 import type { TensorInfo, WasmBackend, WasmKernelFunc } from "../../core/kernels/wasm.ts";
 
 const random = mulberry32(20240611);
