@@ -53,8 +53,8 @@ const pluginOf = (arch: Arch): ModelPlugin => {
 };
 
 const batchOf = (arch: Arch) => Number((resolveParams(pluginOf(arch), arch.params ?? {}) as { batch_size?: number }).batch_size ?? 32);
-/** Small networks: more batches per epoch, so that an epoch is long enough to time. */
-const batchesOf = (arch: Arch) => (arch.small ? 50 * steps : steps);
+/** Small and short-step networks: more batches per epoch, so that an epoch is long enough to time. */
+const batchesOf = (arch: Arch) => (arch.small ? 50 * steps : arch.short ? 10 * steps : steps);
 
 /** Samples/s of the best epoch after the first (wall time), on `threads` threads. */
 async function claveRate(arch: Arch, threads: number): Promise<number> {

@@ -11,7 +11,7 @@
  * RNN's backward pass), so the last few transposed b's are kept, by their source tensor: the copy is
  * made once, and XNNPACK, which caches its packed weights by b's tensor id, packs it once too.
  */
-import { makeGemm, simdFits, simdProductAt } from "./gemm-simd.ts";
+import { gemmSimd, makeGemm, simdProductAt } from "./gemm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, release, required, size } from "./wasm.ts";
 
 interface MatMulAttrs {
@@ -138,7 +138,7 @@ export const batchMatMul: ClaveKernel = {
         const mapA = batchIndex(aOuter, outOuter);
         const mapB = batchIndex(bOuter, outOuter);
         const out = backend.makeOutput(outShape, "float32");
-        if (simdFits(m, k, n)) {
+        if (gemmSimd(backend)) {
           // One SIMD product per output batch entry, on the matrices where they lie.
           const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
           const [aAt, bAt, outAt] = [at(aT), at(bT), at(out)];

@@ -26,7 +26,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { elementwiseSimd } from "./elementwise-simd.ts";
-import { makeGemm, simdFits, simdProduct } from "./gemm-simd.ts";
+import { makeGemm, simdProduct } from "./gemm-simd.ts";
 import { tanh } from "./rnn.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, required } from "./wasm.ts";
 
@@ -125,7 +125,7 @@ export function makeDenseKernels(stock: (name: string) => WasmKernelFunc | undef
     const U = kernel.shape[1];
     if (kernel.shape[0] !== F) throw new Error(`${DENSE}: input [${x.shape.join(", ")}] and kernel [${kernel.shape.join(", ")}] do not match`);
     const product = backend.makeOutput([B, U], "float32");
-    if (simdFits(B, F, U) && simdProduct(backend, x, kernel, product, B, F, U, bias)) {
+    if (simdProduct(backend, x, kernel, product, B, F, U, bias)) {
       activateInPlace(backend, f32(backend, product), U, attrs.activation);
       return product;
     }

@@ -1,24 +1,26 @@
 /**
- * c = bias + a·b in 128-bit wasm SIMD on the wasm backend's heap (simd.ts, simd-code.ts), for a
- * product whose right operand is used once, such as a dense layer's kernel in training (new after
- * every update).
+ * c = bias + a·b in 128-bit wasm SIMD on the wasm backend's heap (simd.ts, simd-code.ts): the product
+ * every clave kernel takes (dense layers, LSTM and GRU, the convolutions' gradients, BatchMatMul).
  *
  * XNNPACK (behind tfjs's BatchMatMul) first packs the right operand into its own layout and keeps
  * the packing for that tensor: cheap for a constant, but a training step's kernel is a new tensor
  * every step, and packing one of 417 × 256 took ~160 µs, about as long as the product itself
- * (batch 32). This loop reads b in place, row-major: each tile of 4 rows × 8 columns of c keeps eight
+ * (batch 32). This loop reads b in place, row-major, and ran at 42–52 GFLOP/s on one core where
+ * XNNPACK's ran at 34–51 (bench/gemm.ts): each tile of 4 rows × 8 columns of c keeps eight
  * accumulators, starts from the bias, and adds a[r, k]·b[k, 0..8] for k in order (a multiply, then
  * an add, each rounded to float32, as XNNPACK's own kernel does).
  *
- *   gemm(a, b, c, bias, rows, k, colBytes, lda, ldb, ldc): byte offsets of a [rows, k], b [k, ·],
- *   c [rows, ·] and bias [·]; `rows` a multiple of 4, `colBytes` of 32 (8 columns); lda, ldb, ldc the
- *   rows' strides in bytes. The caller does the edges (`denseProduct`).
+ *   gemm(a, b, c, init, rows, k, colBytes, lda, ldb, ldc, ldi): byte offsets of a [rows, k],
+ *   b [k, ·], c [rows, ·] and the rows the accumulators start from (init + r·ldi: ldi 0 for a bias
+ *   row, ldc with init = c to add onto c); `rows` a multiple of 4, `colBytes` of 32 (8 columns);
+ *   lda, ldb, ldc the rows' strides in bytes. The caller does the edges (`simdProductAt`), and cuts
+ *   a long k into blocks whose rows of b stay in cache.
  */
 import { heapModule, leb, onHeap } from "./simd.ts";
 import { Fn, I32, V128, add, addI, get, i32, increment, mul, mulI, set, simd, whileBelow } from "./simd-code.ts";
 import { type TensorInfo, type WasmBackend, type WasmKernelFunc, release, required, stockTransposer } from "./wasm.ts";
 
-export type GemmSimd = (a: number, b: number, c: number, bias: number, rows: number, k: number, colBytes: number, lda: number, ldb: number, ldc: number) => void;
+export type GemmSimd = (a: number, b: number, c: number, init: number, rows: number, k: number, colBytes: number, lda: number, ldb: number, ldc: number, ldi: number) => void;
 
 /** v128.load / v128.store at an address plus a constant offset. */
 const loadAt = (address: number[], offset: number): number[] => [...address, ...simd(0x00), 0x00, ...leb(offset)];
@@ -27,10 +29,10 @@ const storeAt = (address: number[], offset: number, value: number[]): number[] =
 const splatLoad = (address: number[]): number[] => [...address, 0x2a, 0x02, 0x00, ...simd(0x13)];
 
 function gemmFunction() {
-  const params = Array(10).fill(I32);
-  const [A, B, C, BIAS, ROWS, K, COLBYTES, LDA, LDB, LDC] = params.map((_, i) => i);
+  const params = Array(11).fill(I32);
+  const [A, B, C, INIT, ROWS, K, COLBYTES, LDA, LDB, LDC, LDI] = params.map((_, i) => i);
   const fn = new Fn(params);
-  const [i, j, kk, pb, pc] = [0, 1, 2, 3, 4].map(() => fn.local(I32));
+  const [i, j, kk, pb, pc, pi] = [0, 1, 2, 3, 4, 5].map(() => fn.local(I32));
   const pa = [0, 1, 2, 3].map(() => fn.local(I32));
   const acc = Array.from({ length: 8 }, () => fn.local(V128));
   const [b0, b1, s] = [0, 1, 2].map(() => fn.local(V128));
@@ -46,7 +48,9 @@ function gemmFunction() {
     ...increment(pb, get(LDB)),
   ];
   const tile: number[] = [
-    ...pa.flatMap((_, r) => [...get(BIAS), ...get(j), ...addI, ...simd(0x00), 0x00, 0x00, ...set(acc[2 * r]), ...loadAt([...get(BIAS), ...get(j), ...addI], 16), ...set(acc[2 * r + 1])]),
+    // pi = init + i·ldi + j, then row after row
+    ...get(INIT), ...get(i), ...get(LDI), ...mulI, ...addI, ...get(j), ...addI, ...set(pi),
+    ...pa.flatMap((_, r) => [...loadAt(get(pi), 0), ...set(acc[2 * r]), ...loadAt(get(pi), 16), ...set(acc[2 * r + 1]), ...increment(pi, get(LDI))]),
     // pa[r] = a + (i + r)·lda
     ...get(A), ...get(i), ...get(LDA), ...mulI, ...addI, ...set(pa[0]),
     ...[1, 2, 3].flatMap((r) => [...get(pa[r - 1]), ...get(LDA), ...addI, ...set(pa[r])]),
@@ -76,17 +80,6 @@ export function gemmSimd(backend: WasmBackend): GemmSimd | undefined {
 }
 
 /**
- * Whether the SIMD loop is the faster way to a [m, k]·b [k, n]: when b fits in a core's cache (up
- * to 2¹⁸ values, 1 MB), or the product is short enough (m ≤ 64) that XNNPACK's packing of b would
- * cost about as much as the product. A larger b read in place, column block after column block, for
- * each group of 4 rows of a, comes from memory again and again; XNNPACK's packed copy does not (the
- * LSTM's kernel gradient, [546, 4160]·[4160, 512], ran at a third of XNNPACK's speed).
- */
-export function simdFits(m: number, k: number, n: number): boolean {
-  return k * n <= 1 << 18 || m <= 64;
-}
-
-/**
  * out = bias + a·b for a [m, k] and b [k, n] row-major at byte offsets of the heap (bias [n], or
  * 0 for none): the SIMD loop over whole tiles, the last m mod 4 rows and n mod 8 columns here, in
  * the same order and roundings. Returns false, touching nothing, where the SIMD loop cannot run
@@ -108,7 +101,15 @@ export function simdProductAt(backend: WasmBackend, a: number, b: number, out: n
   if (zeros) biasv.fill(0);
   const m4 = m - (m % 4);
   const n8 = n - (n % 8);
-  if (m4 > 0 && n8 > 0) gemm(a, b, out, biasAt, m4, k, n8 * 4, k * 4, n * 4, n * 4);
+  if (m4 > 0 && n8 > 0) {
+    // Blocks of k whose rows of b (up to 2¹⁷ values, 512 kB) stay in cache while every group of 4
+    // rows of a passes over them; each block after the first adds onto c.
+    const block = Math.max(8, Math.floor((1 << 17) / n));
+    for (let k0 = 0; k0 < k; k0 += block) {
+      const first = k0 === 0;
+      gemm(a + 4 * k0, b + 4 * k0 * n, out, first ? biasAt : out, m4, Math.min(block, k - k0), n8 * 4, k * 4, n * 4, n * 4, first ? 0 : n * 4);
+    }
+  }
   const edge = (r: number, c: number) => {
     let acc = biasv[c];
     for (let q = 0, ai = r * k, bi = c; q < k; q++, ai++, bi += n) acc = Math.fround(acc + Math.fround(av[ai] * bv[bi]));
@@ -133,7 +134,8 @@ export interface Gemm {
 }
 
 /**
- * Products in clave's SIMD loop where it is the faster (`simdFits`) and runs, else XNNPACK's through
+ * Products in clave's SIMD loop where it runs (it matched or beat XNNPACK on every shape of the
+ * benchmarked networks: 42–52 GFLOP/s against 34–51), else XNNPACK's through
  * the stock BatchMatMul (which caches b's packing by its tensor id); transposes on the stock kernel.
  */
 export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): Gemm {
@@ -142,7 +144,7 @@ export function makeGemm(stock: (name: string) => WasmKernelFunc | undefined): G
   return {
     gemm(backend, a, b, m, k, n) {
       const product = backend.makeOutput([m, n], "float32");
-      if (simdFits(m, k, n) && simdProduct(backend, a, b, product, m, k, n)) return product;
+      if (simdProduct(backend, a, b, product, m, k, n)) return product;
       release(backend, product);
       const out = stockMatMul({
         inputs: { a: { dataId: a.dataId, dtype: "float32", shape: [1, m, k] }, b: { dataId: b.dataId, dtype: "float32", shape: [1, k, n] } },

@@ -31,6 +31,8 @@ describe("clave's SIMD product", () => {
     [4, 1, 8, true],
     [3, 5, 7, true],
     [9, 33, 17, false],
+    // k cut into blocks (each block's rows of b in cache), the later ones added onto c.
+    [6, 700, 512, true],
   ] as const) {
     test(`[${m}, ${k}]·[${k}, ${n}]${withBias ? " + bias" : ""} equals the float64 product to float rounding`, () => {
       const [a, b, bias] = [values(m * k), values(k * n), values(n)];
