@@ -44,6 +44,7 @@ interface LayerLike {
   trainableWeights: LayerVariableLike[];
   getClassName(): string;
   inboundNodes: { inboundLayers: LayerLike[] }[];
+  outputShape: (number | null)[] | (number | null)[][];
   // Dense
   activation?: { getClassName(): string } | null;
   kernel?: LayerVariableLike;
@@ -110,6 +111,8 @@ function plan(net: TF.LayersModel): Node[] | string {
         break;
       }
       case "Dense": {
+        const inputRank = (inbound[0].outputShape as unknown[]).length;
+        if (inputRank !== 2) return `layer ${layer.name}: dense over an input of rank ${inputRank - 1} per example`;
         const activation = layer.activation ? layer.activation.getClassName() : "linear";
         if (!(DENSE_ACTIVATIONS as readonly string[]).includes(activation)) return `layer ${layer.name}: activation ${activation}`;
         if (layer.biasRegularizer || layer.activityRegularizer || layer.kernelConstraint || layer.biasConstraint) return `layer ${layer.name}: a bias or activity regulariser or a constraint`;

@@ -128,15 +128,22 @@ describe("the direct step of dense networks equals the engine's", () => {
 });
 
 describe("what the direct step declines", () => {
-  test("dropout, convolutions and the cpu-only case go to the engine, with the reason", async () => {
+  test("dropout, convolutions and a dense layer over a sequence go to the engine, with the reason", async () => {
     const reasons: string[] = [];
     const dropout = await build("mlp", { hidden_units: [8], dropout: 0.2 }, [12]);
     expect(DenseGraphStep.compile(tf, dropout, CE, undefined, (r) => reasons.push(r))).toBeUndefined();
     const cnn = await build("cnn2d", { filters: [4], dense_units: 8 }, [16, 16]);
     expect(DenseGraphStep.compile(tf, cnn, CE, undefined, (r) => reasons.push(r))).toBeUndefined();
+    // A dense layer over each step of a sequence (its input of rank 3).
+    const input = tf.input({ shape: [5, 4] });
+    const steps = tf.layers.dense({ units: 3, activation: "softmax", name: "probabilities" }).apply(input) as TF.SymbolicTensor;
+    const sequence = tf.model({ inputs: input, outputs: steps });
+    expect(DenseGraphStep.compile(tf, sequence, CE, undefined, (r) => reasons.push(r))).toBeUndefined();
     expect(reasons[0]).toContain("dropout");
     expect(reasons[1]).toMatch(/Conv2D|Reshape|layer/);
+    expect(reasons[2]).toContain("rank 2 per example");
     dropout.dispose();
     cnn.dispose();
+    sequence.dispose();
   });
 });
