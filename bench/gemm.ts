@@ -18,8 +18,11 @@ const { loadTf } = await import("../core/backend.ts");
 const { simdProduct } = await import("../core/kernels/gemm-simd.ts");
 type WasmBackend = import("../core/kernels/wasm.ts").WasmBackend;
 type TensorInfo = import("../core/kernels/wasm.ts").TensorInfo;
+const { unregisterClaveKernels } = await import("../core/kernels/index.ts");
 const tf = await loadTf();
 if (tf.getBackend() !== "wasm") throw new Error(`bench/gemm.ts: backend is ${tf.getBackend()}, not wasm`);
+// The XNNPACK column is tfjs's own kernels (clave's BatchMatMul would take the SIMD product).
+unregisterClaveKernels(tf);
 
 interface Shape {
   name: string;

@@ -11,7 +11,7 @@
  * RNN's backward pass), so the last few transposed b's are kept, by their source tensor: the copy is
  * made once, and XNNPACK, which caches its packed weights by b's tensor id, packs it once too.
  */
-import { gemmSimd, makeGemm, simdProductAt } from "./gemm-simd.ts";
+import { makeGemm, simdProductAt, simdTakes } from "./gemm-simd.ts";
 import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, release, required, size } from "./wasm.ts";
 
 interface MatMulAttrs {
@@ -138,13 +138,12 @@ export const batchMatMul: ClaveKernel = {
         const mapA = batchIndex(aOuter, outOuter);
         const mapB = batchIndex(bOuter, outOuter);
         const out = backend.makeOutput(outShape, "float32");
-        if (gemmSimd(backend)) {
+        if (simdTakes(backend, m, k, n)) {
           // One SIMD product per output batch entry, on the matrices where they lie.
           const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
           const [aAt, bAt, outAt] = [at(aT), at(bT), at(out)];
-          let ran = true;
-          for (let i = 0; i < batch && ran; i++) ran = simdProductAt(backend, aAt + 4 * mapA[i] * m * k, bAt + 4 * mapB[i] * k * n, outAt + 4 * i * m * n, m, k, n);
-          if (ran) return out;
+          for (let i = 0; i < batch; i++) simdProductAt(backend, aAt + 4 * mapA[i] * m * k, bAt + 4 * mapB[i] * k * n, outAt + 4 * i * m * n, m, k, n);
+          return out;
         }
         // One XNNPACK product per output batch entry, each on its own copy of the two matrices. XNNPACK
         // caches its packed weights by b's tensor id, so every entry gets a fresh b.

@@ -79,45 +79,66 @@ export function gemmSimd(backend: WasmBackend): GemmSimd | undefined {
   return onHeap<{ gemm: GemmSimd }>(backend, KEY, () => heapModule([gemmFunction()]))?.gemm;
 }
 
+/** Multiply-adds left to JavaScript (the last n mod 8 columns) above which XNNPACK takes the product. */
+const MAX_EDGE = 1 << 16;
+
+/**
+ * Whether `simdProductAt` takes a [m, k]·b [k, n] here: SIMD runs, and the columns past the last
+ * whole 8 (done one by one in JavaScript) are few (a column vector, n < 8, goes to XNNPACK).
+ */
+export function simdTakes(backend: WasmBackend, m: number, k: number, n: number): boolean {
+  return n >= 8 && m * k * (n % 8) <= MAX_EDGE && gemmSimd(backend) !== undefined;
+}
+
 /**
  * out = bias + a·b for a [m, k] and b [k, n] row-major at byte offsets of the heap (bias [n], or
- * 0 for none): the SIMD loop over whole tiles, the last m mod 4 rows and n mod 8 columns here, in
- * the same order and roundings. Returns false, touching nothing, where the SIMD loop cannot run
- * (then the caller uses XNNPACK). `out` must not overlap a or b.
+ * 0 for none): the SIMD loop over whole tiles, the last m mod 4 rows through it too (copied into a
+ * block of 4 rows padded with zeros), the last n mod 8 columns here, in the same order and
+ * roundings. Returns false, touching nothing, where `simdTakes` says no (then the caller uses
+ * XNNPACK). `out` must not overlap a or b.
  */
 export function simdProductAt(backend: WasmBackend, a: number, b: number, out: number, m: number, k: number, n: number, bias = 0): boolean {
-  const gemm = gemmSimd(backend);
-  if (!gemm) return false;
-  // A zero bias when there is none: the loop starts every tile from one.
-  const zeros = bias ? undefined : backend.makeOutput([n], "float32");
-  const biasAt = bias || backend.dataIdMap.get(zeros!.dataId)!.memoryOffset;
-  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
-  const [av, bv, ov, biasv] = [
-    [a, m * k],
-    [b, k * n],
-    [out, m * n],
-    [biasAt, n],
-  ].map(([at, length]) => new Float32Array(heap, at, length));
-  if (zeros) biasv.fill(0);
+  if (!simdTakes(backend, m, k, n)) return false;
+  const gemm = gemmSimd(backend)!;
   const m4 = m - (m % 4);
   const n8 = n - (n % 8);
-  if (m4 > 0 && n8 > 0) {
-    // Blocks of k whose rows of b (up to 2¹⁷ values, 512 kB) stay in cache while every group of 4
-    // rows of a passes over them; each block after the first adds onto c.
+  const rest = m - m4;
+  // Temporaries first (an allocation may grow the heap), views after: a zero bias when there is
+  // none (the loop starts every tile from one), and the last rows' padded block.
+  const zeros = bias ? undefined : backend.makeOutput([n], "float32");
+  const padA = rest > 0 ? backend.makeOutput([4, k], "float32") : undefined;
+  const padOut = rest > 0 ? backend.makeOutput([4, n], "float32") : undefined;
+  const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const biasAt = bias || at(zeros!);
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+  const view = (offset: number, length: number) => new Float32Array(heap, offset, length);
+  const [av, bv, ov, biasv] = [view(a, m * k), view(b, k * n), view(out, m * n), view(biasAt, n)];
+  if (zeros) biasv.fill(0);
+  /** Rows [0, rows) of c at `c` from a at `from`: blocks of k whose rows of b (up to 2¹⁷ values, 512 kB) stay in cache while every group of 4 rows of a passes over them, each block after the first added onto c. */
+  const tiles = (from: number, c: number, rows: number) => {
     const block = Math.max(8, Math.floor((1 << 17) / n));
     for (let k0 = 0; k0 < k; k0 += block) {
       const first = k0 === 0;
-      gemm(a + 4 * k0, b + 4 * k0 * n, out, first ? biasAt : out, m4, Math.min(block, k - k0), n8 * 4, k * 4, n * 4, n * 4, first ? 0 : n * 4);
+      gemm(from + 4 * k0, b + 4 * k0 * n, c, first ? biasAt : c, rows, Math.min(block, k - k0), n8 * 4, k * 4, n * 4, n * 4, first ? 0 : n * 4);
+    }
+  };
+  if (m4 > 0 && n8 > 0) tiles(a, out, m4);
+  if (padA && padOut && n8 > 0) {
+    const pa = view(at(padA), 4 * k);
+    pa.fill(0);
+    pa.set(av.subarray(m4 * k, m * k));
+    tiles(at(padA), at(padOut), 4);
+    const po = view(at(padOut), 4 * n);
+    for (let r = 0; r < rest; r++) ov.set(po.subarray(r * n, r * n + n8), (m4 + r) * n);
+  }
+  for (let r = 0; r < m; r++) {
+    for (let c = n8; c < n; c++) {
+      let acc = biasv[c];
+      for (let q = 0, ai = r * k, bi = c; q < k; q++, ai++, bi += n) acc = Math.fround(acc + Math.fround(av[ai] * bv[bi]));
+      ov[r * n + c] = acc;
     }
   }
-  const edge = (r: number, c: number) => {
-    let acc = biasv[c];
-    for (let q = 0, ai = r * k, bi = c; q < k; q++, ai++, bi += n) acc = Math.fround(acc + Math.fround(av[ai] * bv[bi]));
-    ov[r * n + c] = acc;
-  };
-  for (let r = 0; r < m; r++) for (let c = n8; c < n; c++) edge(r, c);
-  for (let r = m4; r < m; r++) for (let c = 0; c < n8; c++) edge(r, c);
-  if (zeros) backend.disposeData(zeros.dataId);
+  for (const t of [zeros, padA, padOut]) if (t) backend.disposeData(t.dataId);
   return true;
 }
 

@@ -1,6 +1,6 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
-import { type Gemm, gemmSimd, simdProductAt } from "./gemm-simd.ts";
+import { type Gemm, simdProductAt, simdTakes } from "./gemm-simd.ts";
 import { type TensorInfo, type Tf, type WasmBackend, f32, release } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
@@ -67,7 +67,7 @@ interface RawWasm {
  */
 export function repeatedProduct(ops: Gemm, backend: WasmBackend, a: TensorInfo, b: TensorInfo, m: number, k: number, n: number): RepeatedProduct {
   const out = backend.makeOutput([m, n], "float32");
-  if (gemmSimd(backend)) {
+  if (simdTakes(backend, m, k, n)) {
     // Clave's SIMD product (gemm-simd.ts), from a zero bias made once; the operands' heap offsets
     // hold as long as the heap does not grow, so they are looked up at each step.
     const zeros = backend.makeOutput([n], "float32");

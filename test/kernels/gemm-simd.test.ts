@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import { loadTf } from "../../core/backend.ts";
-import { gemmSimd, simdProduct } from "../../core/kernels/gemm-simd.ts";
+import { gemmSimd, simdProduct, simdTakes } from "../../core/kernels/gemm-simd.ts";
 import type { TensorInfo, WasmBackend } from "../../core/kernels/wasm.ts";
 import { mulberry32 } from "../../core/random.ts";
 
@@ -21,16 +21,21 @@ const values = (n: number) => Float32Array.from({ length: n }, () => 2 * random(
 const info = (t: tf.Tensor): TensorInfo => ({ dataId: t.dataId as object, shape: t.shape, dtype: "float32" });
 
 describe("clave's SIMD product", () => {
-  test("runs on this engine's wasm SIMD", () => {
+  test("runs on this engine's wasm SIMD; a column vector, or many columns past the last 8, go to XNNPACK", () => {
     expect(gemmSimd(backend)).toBeFunction();
+    expect(simdTakes(backend, 32, 417, 128)).toBe(true);
+    expect(simdTakes(backend, 130, 256, 1)).toBe(false);
+    expect(simdTakes(backend, 4160, 128, 12)).toBe(false);
   });
 
   for (const [m, k, n, withBias] of [
     [32, 417, 128, true],
     [13, 7, 10, false],
     [4, 1, 8, true],
-    [3, 5, 7, true],
+    [3, 5, 8, true],
     [9, 33, 17, false],
+    // 9 rows: the last one through the SIMD loop in a zero-padded block of 4.
+    [9, 1000, 24, true],
     // k cut into blocks (each block's rows of b in cache), the later ones added onto c.
     [6, 700, 512, true],
   ] as const) {
