@@ -59,14 +59,18 @@ export function randomSet(input: readonly number[], n: number, classes = CLASSES
   return { x, y: Int32Array.from({ length: n }, (_, i) => i % classes) };
 }
 
-/** One architecture's PyTorch speed run (bench/train_torch.py's spec). */
-export interface TorchSpeedSpec {
+/** The PyTorch twin bench/train_torch.py builds: the clave plugin and params, one example's shape, batch and classes. */
+export interface TwinSpec {
   name: string;
   plugin: string;
   params: Record<string, unknown>;
   input: number[];
   batch: number;
   classes: number;
+}
+
+/** One architecture's PyTorch speed run (bench/train_torch.py's spec). */
+export interface TorchSpeedSpec extends TwinSpec {
   warmup: number;
   steps: number;
 }

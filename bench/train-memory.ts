@@ -16,7 +16,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { peakRssMb } from "./peak-rss.ts";
-import { ARCHS, CLASSES, type Arch } from "./architectures.ts";
+import { ARCHS, CLASSES, type Arch, type TwinSpec } from "./architectures.ts";
 
 interface Result {
   name: string;
@@ -28,13 +28,7 @@ interface Result {
   cpu_s: number;
 }
 
-interface Spec {
-  name: string;
-  plugin: string;
-  params: Record<string, unknown>;
-  input: number[];
-  batch: number;
-  classes: number;
+interface Spec extends TwinSpec {
   examples: number;
   validation: number;
   epochs: number;

@@ -14,7 +14,7 @@
  * optimizer assigns them).
  */
 import { adamSimd } from "./simd.ts";
-import { type ClaveKernel, type KernelArgs, f32, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, f32, size, heapOffset } from "./wasm.ts";
 
 export const ADAM_UPDATE = "ClaveAdamUpdate";
 
@@ -50,7 +50,7 @@ export const adamUpdate: ClaveKernel = {
       const simd = adamSimd(backend);
       const vectorized = simd ? size(value.shape) & ~3 : 0;
       if (simd && vectorized > 0) {
-        const [a, b, c, d, e, f, g] = tensors.map((t) => backend.dataIdMap.get(t.dataId)!.memoryOffset);
+        const [a, b, c, d, e, f, g] = tensors.map((t) => heapOffset(backend, t));
         simd(a, b, c, d, e, f, g, vectorized * 4, beta1, 1 - beta1, beta2, 1 - beta2, epsilon, lr / correction1, 1 / correction2, decay);
       }
       // Views after the last allocation (an allocation may grow the heap).

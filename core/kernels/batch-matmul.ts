@@ -12,7 +12,7 @@
  * made once, and XNNPACK, which caches its packed weights by b's tensor id, packs it once too.
  */
 import { makeGemm, simdProductAt, simdTakes } from "./gemm-simd.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, release, required, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, release, required, size, heapOffset } from "./wasm.ts";
 
 interface MatMulAttrs {
   transposeA: boolean;
@@ -140,8 +140,7 @@ export const batchMatMul: ClaveKernel = {
         const out = backend.makeOutput(outShape, "float32");
         if (simdTakes(backend, m, k, n)) {
           // One SIMD product per output batch entry, on the matrices where they lie.
-          const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
-          const [aAt, bAt, outAt] = [at(aT), at(bT), at(out)];
+          const [aAt, bAt, outAt] = [aT, bT, out].map((t) => heapOffset(backend, t));
           for (let i = 0; i < batch; i++) simdProductAt(backend, aAt + 4 * mapA[i] * m * k, bAt + 4 * mapB[i] * k * n, outAt + 4 * i * m * n, m, k, n);
           return out;
         }

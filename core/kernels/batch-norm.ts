@@ -26,7 +26,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { type BatchNormSimd, batchNormSimd } from "./batch-norm-simd.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, f32, release, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, f32, release, size, heapOffset } from "./wasm.ts";
 
 export const BATCH_NORM_TRAIN = "ClaveBatchNormTrain";
 export const BATCH_NORM_TRAIN_GRAD = "ClaveBatchNormTrainGrad";
@@ -47,7 +47,6 @@ function channelsOf(kernel: string, x: { shape: number[]; dtype: string }, param
 /** Rows per float32 block of the SIMD sums, each block's sums then added in float64. */
 const BLOCK_ROWS = 256;
 
-const offsetOf = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 /**
  * The per-channel sums of `sums` over all rows into float64 `s1`, `s2`, a block of rows at a time;
@@ -65,7 +64,7 @@ function blockSums(
   s1: Float64Array,
   s2: Float64Array,
 ): void {
-  const base = offsetOf(backend, scratch);
+  const base = heapOffset(backend, scratch);
   const at1 = base;
   const at2 = base + 4 * C;
   const view = f32(backend, scratch);
@@ -98,14 +97,14 @@ function simdForward(
   const scratch = backend.makeOutput([5 * C], "float32");
   const sv = f32(backend, scratch);
   const xv = f32(backend, x);
-  const base = offsetOf(backend, scratch);
+  const base = heapOffset(backend, scratch);
   const [shiftAt, aAt, bAt] = [2, 3, 4].map((k) => base + 4 * k * C);
   // Sums about the first row's values: their float32 squares do not cancel against the mean's.
   const shift = Float64Array.from(xv.subarray(0, C));
   sv.set(xv.subarray(0, C), 2 * C);
   const s1 = new Float64Array(C);
   const s2 = new Float64Array(C);
-  const xAt = offsetOf(backend, x);
+  const xAt = heapOffset(backend, x);
   blockSums(simd.moments, backend, xAt, xAt, shiftAt, scratch, C, rows, s1, s2);
   const gamma = f32(backend, scale);
   const beta = f32(backend, offset);
@@ -118,7 +117,7 @@ function simdForward(
     sv[3 * C + c] = gamma[c] / Math.sqrt(vv[c] + epsilon);
     sv[4 * C + c] = beta[c];
   }
-  simd.normalize(0, xAt, offsetOf(backend, meanOut), 0, aAt, bAt, offsetOf(backend, y), rows, C);
+  simd.normalize(0, xAt, heapOffset(backend, meanOut), 0, aAt, bAt, heapOffset(backend, y), rows, C);
   release(backend, scratch);
 }
 
@@ -139,13 +138,13 @@ function simdBackward(
   const rows = size(x.shape) / C;
   // Scratch: two blocks' sums, then p, q, r (C each).
   const scratch = backend.makeOutput([5 * C], "float32");
-  const base = offsetOf(backend, scratch);
+  const base = heapOffset(backend, scratch);
   const [pAt, qAt, rAt] = [2, 3, 4].map((k) => base + 4 * k * C);
   const sumDy = new Float64Array(C);
   const sumDyCentred = new Float64Array(C);
-  const dyAt = offsetOf(backend, dy);
-  const xAt = offsetOf(backend, x);
-  const meanAt = offsetOf(backend, mean);
+  const dyAt = heapOffset(backend, dy);
+  const xAt = heapOffset(backend, x);
+  const meanAt = heapOffset(backend, mean);
   blockSums(simd.gradientSums, backend, dyAt, xAt, meanAt, scratch, C, rows, sumDy, sumDyCentred);
   const sv = f32(backend, scratch);
   const gamma = f32(backend, scale);
@@ -162,7 +161,7 @@ function simdBackward(
     sv[3 * C + c] = (-k * inverse * sumDyNormed) / rows;
     sv[4 * C + c] = (-k * sumDy[c]) / rows;
   }
-  simd.inputGradient(dyAt, xAt, meanAt, pAt, qAt, rAt, offsetOf(backend, dx), rows, C);
+  simd.inputGradient(dyAt, xAt, meanAt, pAt, qAt, rAt, heapOffset(backend, dx), rows, C);
   release(backend, scratch);
 }
 

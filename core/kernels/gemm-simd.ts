@@ -18,7 +18,7 @@
  */
 import { heapModule, leb, onHeap } from "./simd.ts";
 import { Fn, I32, V128, add, addI, get, i32, increment, mul, mulI, set, simd, whileBelow } from "./simd-code.ts";
-import { type TensorInfo, type WasmBackend, type WasmKernelFunc, release, required, stockTransposer } from "./wasm.ts";
+import { type TensorInfo, type WasmBackend, type WasmKernelFunc, heapOffset, release, required, stockTransposer } from "./wasm.ts";
 
 export type GemmSimd = (a: number, b: number, c: number, init: number, rows: number, k: number, colBytes: number, lda: number, ldb: number, ldc: number, ldi: number) => void;
 
@@ -87,8 +87,10 @@ const MAX_EDGE = 1 << 16;
  * whole 8 (done one by one in JavaScript) are few (a column vector, n < 8, goes to XNNPACK).
  */
 export function simdTakes(backend: WasmBackend, m: number, k: number, n: number): boolean {
-  return n >= 8 && m * k * (n % 8) <= MAX_EDGE && gemmSimd(backend) !== undefined;
+  return fewEdges(m, k, n) && gemmSimd(backend) !== undefined;
 }
+
+const fewEdges = (m: number, k: number, n: number): boolean => n >= 8 && m * k * (n % 8) <= MAX_EDGE;
 
 /**
  * out = bias + a·b for a [m, k] and b [k, n] row-major at byte offsets of the heap (bias [n], or
@@ -98,8 +100,8 @@ export function simdTakes(backend: WasmBackend, m: number, k: number, n: number)
  * XNNPACK). `out` must not overlap a or b.
  */
 export function simdProductAt(backend: WasmBackend, a: number, b: number, out: number, m: number, k: number, n: number, bias = 0): boolean {
-  if (!simdTakes(backend, m, k, n)) return false;
-  const gemm = gemmSimd(backend)!;
+  const gemm = fewEdges(m, k, n) ? gemmSimd(backend) : undefined;
+  if (!gemm) return false;
   const m4 = m - (m % 4);
   const n8 = n - (n % 8);
   const rest = m - m4;
@@ -108,7 +110,7 @@ export function simdProductAt(backend: WasmBackend, a: number, b: number, out: n
   const zeros = bias ? undefined : backend.makeOutput([n], "float32");
   const padA = rest > 0 ? backend.makeOutput([4, k], "float32") : undefined;
   const padOut = rest > 0 ? backend.makeOutput([4, n], "float32") : undefined;
-  const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = (t: TensorInfo) => heapOffset(backend, t);
   const biasAt = bias || at(zeros!);
   const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
   const view = (offset: number, length: number) => new Float32Array(heap, offset, length);
@@ -144,7 +146,7 @@ export function simdProductAt(backend: WasmBackend, a: number, b: number, out: n
 
 /** `simdProductAt` on whole heap tensors. */
 export function simdProduct(backend: WasmBackend, a: TensorInfo, b: TensorInfo, out: TensorInfo, m: number, k: number, n: number, bias?: TensorInfo): boolean {
-  const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+  const at = (t: TensorInfo) => heapOffset(backend, t);
   return simdProductAt(backend, at(a), at(b), at(out), m, k, n, bias ? at(bias) : 0);
 }
 

@@ -26,7 +26,7 @@
 import { type ActivationKind, activate, activationSlope, registerSequenceGradient, repeatedProduct, stepOf, tanh } from "./rnn.ts";
 import { makeGemm, type Gemm } from "./gemm-simd.ts";
 import { lstmSimd } from "./lstm-simd.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, view } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type Tf, type WasmBackend, type WasmKernelFunc, f32, release, view, heapOffset } from "./wasm.ts";
 
 export const LSTM_SEQUENCE = "ClaveLstmSequence";
 export const LSTM_SEQUENCE_GRAD = "ClaveLstmSequenceGrad";
@@ -52,8 +52,8 @@ interface Shapes {
 
 /** A step's rows [B, G] into their samples' rows b·T + t of [B·T, G]. */
 function toSampleRows(backend: WasmBackend, step: TensorInfo, all: TensorInfo, t: number, B: number, T: number, G: number): void {
-  const from = at(backend, step);
-  const to = at(backend, all);
+  const from = heapOffset(backend, step);
+  const to = heapOffset(backend, all);
   const heap = backend.wasm.HEAPU8;
   for (let b = 0; b < B; b++) heap.copyWithin(to + 4 * (b * T + t) * G, from + 4 * b * G, from + 4 * (b + 1) * G);
 }
@@ -67,7 +67,6 @@ function maskedSamples(backend: WasmBackend, mask: TensorInfo, B: number, T: num
 }
 
 /** Byte offset of a tensor's data on the heap. */
-const at = (backend: WasmBackend, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
 
 /** A zero-filled temporary of n floats. */
 function zeros(backend: WasmBackend, n: number): TensorInfo {
@@ -113,7 +112,7 @@ function output(backend: WasmBackend, H: TensorInfo, { B, T, U }: Shapes, return
     return out;
   }
   const out = backend.makeOutput([B, T, U], "float32");
-  const [from, to] = [at(backend, H), at(backend, out)];
+  const [from, to] = [heapOffset(backend, H), heapOffset(backend, out)];
   const heap = backend.wasm.HEAPU8;
   for (let s = 0; s < T; s++) for (let b = 0; b < B; b++) heap.copyWithin(to + 4 * (b * T + s) * U, from + 4 * (s * B + b) * U, from + 4 * (s * B + b + 1) * U);
   return out;
@@ -219,7 +218,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const pass = new Float32Array(B * U);
     const carried = new Float32Array(B * U);
     const back = repeatedProduct(ops, backend, t.dzt, t.rT, B, G, U);
-    const [dy, A, C, dzt, dh, dc, zero, dhIn, r] = [t.dy, t.A, t.C, t.dzt, dhNext, dcNext, none, back.out, t.recurrentMask].map((x) => at(backend, x));
+    const [dy, A, C, dzt, dh, dc, zero, dhIn, r] = [t.dy, t.A, t.C, t.dzt, dhNext, dcNext, none, back.out, t.recurrentMask].map((x) => heapOffset(backend, x));
     const maskedAt = maskedSamples(backend, t.mask, B, T);
     for (let s = T - 1; s >= 0; s--) {
       const time = stepOf(s, T, attrs.goBackwards);
@@ -275,7 +274,7 @@ export function makeLstmKernels(stock: (name: string) => WasmKernelFunc | undefi
     const none = zeros(backend, B * G); // h·R and c before the first step
     const recurrence = repeatedProduct(ops, backend, t.hIn, t.recurrentKernel, B, U, G);
     // Heap offsets stay put while the tensors live.
-    const [zx, zr, bias, A, C, H, hIn, r, zero] = [t.zx, recurrence.out, t.bias, t.A, t.C, t.H, t.hIn, t.recurrentMask, none].map((x) => at(backend, x));
+    const [zx, zr, bias, A, C, H, hIn, r, zero] = [t.zx, recurrence.out, t.bias, t.A, t.C, t.H, t.hIn, t.recurrentMask, none].map((x) => heapOffset(backend, x));
     const masked = maskedSamples(backend, t.mask, B, T);
     for (let s = 0; s < T; s++) {
       if (s > 0) recurrence.run();

@@ -1,7 +1,7 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
 import { type Gemm, simdProductAt, simdTakes } from "./gemm-simd.ts";
-import { type TensorInfo, type Tf, type WasmBackend, f32, release } from "./wasm.ts";
+import { type TensorInfo, type Tf, type WasmBackend, f32, release, heapOffset } from "./wasm.ts";
 
 /** A layer's recurrent activation: sigmoid, or tfjs-layers' default hardSigmoid, clip(0.2z + 0.5, 0, 1). */
 export type ActivationKind = "sigmoid" | "hardSigmoid";
@@ -72,10 +72,9 @@ export function repeatedProduct(ops: Gemm, backend: WasmBackend, a: TensorInfo, 
     // hold as long as the heap does not grow, so they are looked up at each step.
     const zeros = backend.makeOutput([n], "float32");
     f32(backend, zeros).fill(0);
-    const at = (t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
     return {
       out,
-      run: () => void simdProductAt(backend, at(a), at(b), at(out), m, k, n, at(zeros)),
+      run: () => void simdProductAt(backend, heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, n, heapOffset(backend, zeros)),
       release: () => release(backend, out, zeros),
     };
   }

@@ -11,7 +11,7 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { elementwiseSimd } from "./elementwise-simd.ts";
-import { type ClaveKernel, type KernelArgs, type Tf, f32, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type Tf, f32, size, heapOffset } from "./wasm.ts";
 
 export const STANDARDIZE = "ClaveStandardize";
 
@@ -28,7 +28,7 @@ export const standardizeKernel: ClaveKernel = {
     const out = backend.makeOutput(x.shape, "float32");
     const simd = elementwiseSimd(backend);
     if (simd) {
-      const offset = (t: typeof x) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      const offset = (t: typeof x) => heapOffset(backend, t);
       simd.standardize(offset(x), offset(mean), offset(std), offset(out), n / features, features);
       return out;
     }

@@ -6,7 +6,7 @@
  */
 import { elementwiseSimd } from "./elementwise-simd.ts";
 import { tanh as tanhOf } from "./rnn.ts";
-import { type ClaveKernel, type KernelArgs, f32, size } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, f32, size, heapOffset } from "./wasm.ts";
 
 export const tanh: ClaveKernel = {
   kernelName: "Tanh",
@@ -24,7 +24,7 @@ export const tanh: ClaveKernel = {
       const out = backend.makeOutput(x.shape, "float32");
       const n = size(x.shape);
       const vectorized = n & ~3;
-      const offset = (t: typeof x) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      const offset = (t: typeof x) => heapOffset(backend, t);
       if (vectorized > 0) simd.tanh(offset(x), offset(out), 4 * vectorized);
       const xv = f32(backend, x);
       const ov = f32(backend, out);

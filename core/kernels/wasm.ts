@@ -48,26 +48,30 @@ export function size(shape: readonly number[]): number {
   return n;
 }
 
-/** A float32 view of a tensor's data on the wasm heap (valid until the next allocation). */
-export function f32(backend: WasmBackend, t: TensorInfo): Float32Array {
+/** Byte offset of a tensor's data on the wasm heap (what the SIMD modules take; stable while the tensor lives). */
+export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (data === undefined) throw new Error(`clave kernel: tensor data ${JSON.stringify(t.shape)} is not on the wasm backend`);
-  return new Float32Array(backend.wasm.HEAPU8.buffer, data.memoryOffset, size(t.shape));
+  return data.memoryOffset;
+}
+
+/** A float32 view of a tensor's data on the wasm heap (valid until the next allocation). */
+export function f32(backend: WasmBackend, t: TensorInfo): Float32Array {
+  return new Float32Array(backend.wasm.HEAPU8.buffer, heapOffset(backend, t), size(t.shape));
 }
 
 /** A typed view of any numeric tensor's data on the heap (valid until the next allocation). */
 export function view(backend: WasmBackend, t: TensorInfo): Float32Array | Int32Array | Uint8Array {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (data === undefined) throw new Error(`clave kernel: tensor data ${JSON.stringify(t.shape)} is not on the wasm backend`);
+  const offset = heapOffset(backend, t);
   const buffer = backend.wasm.HEAPU8.buffer;
   const n = size(t.shape);
   switch (t.dtype) {
     case "float32":
-      return new Float32Array(buffer, data.memoryOffset, n);
+      return new Float32Array(buffer, offset, n);
     case "int32":
-      return new Int32Array(buffer, data.memoryOffset, n);
+      return new Int32Array(buffer, offset, n);
     case "bool":
-      return new Uint8Array(buffer, data.memoryOffset, n);
+      return new Uint8Array(buffer, offset, n);
     default:
       throw new Error(`clave kernel: dtype ${t.dtype} is not held on the wasm heap`);
   }

@@ -64,7 +64,7 @@ interface LayerLike {
 /** One layer of the step's plan. */
 type Node =
   | { kind: "input"; layer: LayerLike }
-  | { kind: "alias"; layer: LayerLike; input: number }
+  | { kind: "alias"; layer: LayerLike; input: number; flatten: boolean }
   | { kind: "standardize"; layer: LayerLike; input: number }
   | { kind: "dense"; layer: LayerLike; input: number; activation: DenseActivation; trains: boolean; penalty?: PenaltyAttrs; inputGradient: boolean }
   | { kind: "softmax"; layer: LayerLike; input: number; inputGradient: boolean };
@@ -93,11 +93,11 @@ function plan(net: TF.LayersModel): Node[] | string {
         node = { kind: "input", layer };
         break;
       case "Flatten":
-        node = { kind: "alias", layer, input };
+        node = { kind: "alias", layer, input, flatten: true };
         break;
       case "Dropout":
         if (layer.rate !== 0) return `layer ${layer.name}: dropout`;
-        node = { kind: "alias", layer, input };
+        node = { kind: "alias", layer, input, flatten: false };
         break;
       case "ClaveStandardize":
         if (trained[input]) return `layer ${layer.name}: standardisation after a trained layer`;
@@ -105,7 +105,7 @@ function plan(net: TF.LayersModel): Node[] | string {
         break;
       case "Activation": {
         const activation = layer.activation?.getClassName();
-        if (activation === "linear") node = { kind: "alias", layer, input };
+        if (activation === "linear") node = { kind: "alias", layer, input, flatten: false };
         else if (activation === "softmax") node = { kind: "softmax", layer, input, inputGradient: trained[input] };
         else return `layer ${layer.name}: activation ${activation}`;
         break;
@@ -140,6 +140,17 @@ function plan(net: TF.LayersModel): Node[] | string {
   }
   if (nodes.filter((n) => n.kind === "input").length !== 1) return "not one input";
   return nodes;
+}
+
+/** The trained variables of `net` (a layers model's), in tfjs's order. */
+const trainableOf = (net: TF.LayersModel): LayerVariableLike[] => (net as unknown as { trainableWeights: LayerVariableLike[] }).trainableWeights;
+
+/** a + b as a new heap tensor, in float32 (as tfjs's Add, which the engine's backward pass sums with). */
+function sum(backend: WasmBackend, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const out = backend.makeOutput(a.shape, "float32");
+  const [av, bv, ov] = [a, b, out].map((t) => f32(backend, t));
+  for (let j = 0; j < ov.length; j++) ov[j] = Math.fround(av[j] + bv[j]);
+  return out;
 }
 
 const info = (t: TF.Tensor): TensorInfo => ({ dataId: t.dataId as object, shape: t.shape.slice(), dtype: t.dtype });
@@ -183,14 +194,13 @@ export class DenseGraphStep {
     // Every trained variable must be a dense layer's kernel or bias.
     const covered = new Set<LayerVariableLike>();
     for (const n of nodes) if (n.kind === "dense" && n.trains) for (const w of n.layer.trainableWeights) covered.add(w);
-    const trainable = (net as unknown as { trainableWeights: LayerVariableLike[] }).trainableWeights;
-    if (trainable.some((w) => !covered.has(w))) return refuse("a trained variable outside the dense layers");
+    if (trainableOf(net).some((w) => !covered.has(w))) return refuse("a trained variable outside the dense layers");
     return new DenseGraphStep(tf, net, nodes, losses, classWeights ? Float32Array.from(classWeights) : undefined);
   }
 
   /** The variables gradients are taken for, in the order `gradients` returns them. */
   variables(): TF.Variable[] {
-    return (this.net as unknown as { trainableWeights: LayerVariableLike[] }).trainableWeights.map((w) => w.read());
+    return trainableOf(this.net).map((w) => w.read());
   }
 
   /**
@@ -221,8 +231,7 @@ export class DenseGraphStep {
             break;
           case "alias": {
             const from = values[node.input];
-            const shape = [from.shape[0], from.shape.slice(1).reduce((a, b) => a * b, 1)];
-            values.push(node.layer.getClassName() === "Flatten" ? { ...from, shape } : from);
+            values.push(node.flatten ? { ...from, shape: [from.shape[0], from.shape.slice(1).reduce((a, b) => a * b, 1)] } : from);
             break;
           }
           case "standardize":
@@ -321,13 +330,7 @@ export class DenseGraphStep {
               const db = grads[next++];
               if (node.penalty) {
                 const dPenalty = own(one(PENALTY_GRAD, { dy: one1, x: kernel }, node.penalty));
-                own(dW);
-                const sum = backend.makeOutput(dW.shape, "float32");
-                const a = f32(backend, dW);
-                const p = f32(backend, dPenalty);
-                const s = f32(backend, sum);
-                for (let j = 0; j < s.length; j++) s[j] = Math.fround(a[j] + p[j]);
-                dW = sum;
+                dW = sum(backend, own(dW), dPenalty);
               }
               weightGrads.set(node.layer.kernel!, dW);
               if (node.layer.bias) weightGrads.set(node.layer.bias, db);
@@ -338,8 +341,7 @@ export class DenseGraphStep {
           }
         }
       }
-      const trainable = (this.net as unknown as { trainableWeights: LayerVariableLike[] }).trainableWeights;
-      const grads = trainable.map((w) => {
+      const grads = trainableOf(this.net).map((w) => {
         const g = weightGrads.get(w);
         if (!g) throw new Error(`dense step: no gradient for ${w.read().name}`);
         weightGrads.delete(w);
@@ -373,12 +375,8 @@ export class DenseGraphStep {
       dOut.set(i, grad);
       return;
     }
-    const sum = backend.makeOutput(current.shape, "float32");
-    owned.push(sum);
-    const a = f32(backend, current);
-    const b = f32(backend, grad);
-    const s = f32(backend, sum);
-    for (let j = 0; j < s.length; j++) s[j] = Math.fround(a[j] + b[j]);
-    dOut.set(i, sum);
+    const total = sum(backend, current, grad);
+    owned.push(total);
+    dOut.set(i, total);
   }
 }

@@ -2,8 +2,9 @@
  * Shared by the kernel tests that compare clave's wasm kernels with tfjs's cpu backend: run a
  * function's ops on one backend, noting which of the watched wasm kernels ran, and compare outputs.
  */
-import { expect } from "bun:test";
+import { afterAll, beforeAll, expect } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
+import { registerClaveKernels } from "../../core/kernels/index.ts";
 
 export type Outputs = { data: Float32Array; shape: number[] }[];
 
@@ -55,5 +56,18 @@ export function expectClose(actual: Outputs, reference: Outputs, rtol = 1e-5): v
         throw new Error(`output ${i} differs at ${j}: ${w} vs reference ${c.data[j]} (max |reference| ${scale})`);
       }
     }
+  });
+}
+
+/** The calling test file runs on the wasm backend with clave's kernels; the backend before is restored after. */
+export function onWasmWithClaveKernels(): void {
+  let original: string | undefined;
+  beforeAll(async () => {
+    original = tf.getBackend() || undefined;
+    await tf.setBackend("wasm");
+    registerClaveKernels(tf);
+  });
+  afterAll(async () => {
+    if (original) await tf.setBackend(original);
   });
 }

@@ -4,7 +4,7 @@
  * steps, and the gradients of x, γ and β, for inputs of rank 2 and 4 (and 3), with and without γ/β;
  * in JavaScript and (channels a multiple of 4) in wasm SIMD; with clave's lean backward pass too; and that inference and unregistered kernels take the stock code.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "../../core/kernels/batch-norm.ts";
@@ -12,7 +12,7 @@ import { batchNormSimd } from "../../core/kernels/batch-norm-simd.ts";
 import { registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
 import type { WasmBackend } from "../../core/kernels/wasm.ts";
 import { mulberry32 } from "../../core/random.ts";
-import { expectClose, on as onBackend } from "./backends.ts";
+import { expectClose, on as onBackend, onWasmWithClaveKernels } from "./backends.ts";
 import { installLeanBackward, uninstallLeanBackward } from "../../core/train/gradients.ts";
 
 const random = mulberry32(9051);
@@ -81,15 +81,7 @@ function training(c: Case, stockParams: boolean): () => tf.Tensor[] {
   };
 }
 
-let original: string | undefined;
-beforeAll(async () => {
-  original = tf.getBackend() || undefined;
-  await tf.setBackend("wasm");
-  registerClaveKernels(tf);
-});
-afterAll(async () => {
-  if (original) await tf.setBackend(original);
-});
+onWasmWithClaveKernels();
 
 describe("batch norm in training", () => {
   const cases: Case[] = [

@@ -3,7 +3,7 @@
  * penalty.ts) against tfjs's own ops on the `cpu` backend: values and every gradient, on random
  * inputs, and that the fused kernel is what runs on wasm (the stock code when unregistered).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { DENSE, DENSE_ACTIVATIONS, DENSE_GRAD } from "../../core/kernels/dense.ts";
@@ -13,7 +13,7 @@ import { PENALTY } from "../../core/kernels/penalty.ts";
 import { STANDARDIZE } from "../../core/kernels/standardize.ts";
 import { claveLayers } from "../../core/layers/index.ts";
 import { mulberry32 } from "../../core/random.ts";
-import { expectClose, on as onBackend } from "./backends.ts";
+import { expectClose, on as onBackend, onWasmWithClaveKernels } from "./backends.ts";
 import { accuracyMetric, lossFunction } from "../../core/train/losses.ts";
 
 const random = mulberry32(4172);
@@ -33,15 +33,7 @@ async function expectSameAsCpu(f: () => tf.Tensor[], rtol = 1e-5): Promise<Set<s
   return wasm.ran;
 }
 
-let original: string | undefined;
-beforeAll(async () => {
-  original = tf.getBackend() || undefined;
-  await tf.setBackend("wasm");
-  registerClaveKernels(tf);
-});
-afterAll(async () => {
-  if (original) await tf.setBackend(original);
-});
+onWasmWithClaveKernels();
 
 describe("fused dense layer", () => {
   const [B, F, U] = [6, 9, 5];

@@ -2,7 +2,7 @@
  * clave's wasm kernels against tfjs's `cpu` backend (the reference implementation) on random inputs,
  * and a small convolutional model training on wasm with them.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { activeClaveKernels, CLAVE_KERNELS, registerClaveKernels, unregisterClaveKernels } from "../../core/kernels/index.ts";
@@ -11,6 +11,7 @@ import { patchLimit } from "../../core/kernels/patches.ts";
 import { mulberry32 } from "../../core/random.ts";
 import { makeGemm } from "../../core/kernels/gemm-simd.ts";
 import { repeatedProduct } from "../../core/kernels/rnn.ts";
+import { onWasmWithClaveKernels } from "./backends.ts";
 import type { TensorInfo, WasmBackend, WasmKernelFunc } from "../../core/kernels/wasm.ts";
 
 const random = mulberry32(20240611);
@@ -56,15 +57,9 @@ async function expectSameAsCpu(f: () => tf.Tensor | tf.Tensor[], rtol = 1e-4): P
   }
 }
 
-let original: string | undefined;
-beforeAll(async () => {
-  original = tf.getBackend() || undefined;
-  await tf.setBackend("wasm");
+onWasmWithClaveKernels();
+beforeAll(() => {
   expect(tf.getBackend()).toBe("wasm");
-  registerClaveKernels(tf);
-});
-afterAll(async () => {
-  if (original) await tf.setBackend(original);
 });
 
 describe("registration", () => {
