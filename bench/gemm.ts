@@ -2,7 +2,7 @@
  * The arithmetic ceiling of one core (bench, not a test): `npx bun bench/gemm.ts`.
  *
  * The largest products of the benchmarked networks — cnn2d's second 3×3 convolution on a batch of
- * 32, the lstm's input projection, and the autoencoder's first dense layer on a batch of 32 with
+ * 32 (clave's column: its Conv2D kernel, KH·KW shifted-row products in that loop, core/kernels/conv-shifts.ts), the lstm's input projection, and the autoencoder's first dense layer on a batch of 32 with
  * its kernel new at every call, as in training — timed alone on tfjs's wasm backend (XNNPACK,
  * 128-bit wasm SIMD, one thread), in clave's own SIMD product (core/kernels/gemm-simd.ts: reads the
  * right operand in place, where XNNPACK first packs it) and in PyTorch (Debian's python3-torch, one
@@ -18,7 +18,7 @@ const { loadTf } = await import("../core/backend.ts");
 const { simdProduct } = await import("../core/kernels/gemm-simd.ts");
 type WasmBackend = import("../core/kernels/wasm.ts").WasmBackend;
 type TensorInfo = import("../core/kernels/wasm.ts").TensorInfo;
-const { unregisterClaveKernels } = await import("../core/kernels/index.ts");
+const { registerClaveKernels, unregisterClaveKernels } = await import("../core/kernels/index.ts");
 const tf = await loadTf();
 if (tf.getBackend() !== "wasm") throw new Error(`bench/gemm.ts: backend is ${tf.getBackend()}, not wasm`);
 // The XNNPACK column is tfjs's own kernels (clave's BatchMatMul would take the SIMD product).
@@ -70,13 +70,14 @@ function claveProduct(left: import("@tensorflow/tfjs").Tensor, right: import("@t
   }, flop);
   return ran ? rate : undefined;
 }
+const conv = () => {
+  const y = tf.conv2d(x as import("@tensorflow/tfjs").Tensor4D, w as import("@tensorflow/tfjs").Tensor4D, 1, "same");
+  y.dataSync();
+  y.dispose();
+};
 const clave: Record<"conv" | "gemm" | "dense", number | undefined> = { conv: undefined, gemm: claveProduct(a, b, GEMM.flop), dense: claveProduct(d, k, DENSE.flop) };
 const wasm = {
-  conv: best(() => {
-    const y = tf.conv2d(x as import("@tensorflow/tfjs").Tensor4D, w as import("@tensorflow/tfjs").Tensor4D, 1, "same");
-    y.dataSync();
-    y.dispose();
-  }, CONV.flop),
+  conv: best(conv, CONV.flop),
   gemm: best(() => {
     const y = tf.matMul(a, b);
     y.dataSync();
@@ -90,6 +91,9 @@ const wasm = {
     tf.dispose([y, fresh]);
   }, DENSE.flop, 50),
 };
+// clave's Conv2D kernel (shifted products) on the same convolution.
+if (!registerClaveKernels(tf).includes("Conv2D")) throw new Error("bench/gemm.ts: clave's Conv2D kernel did not register");
+clave.conv = best(conv, CONV.flop);
 tf.dispose([x, w, a, b, d, k]);
 
 const script = `

@@ -4,15 +4,51 @@
  *
  *   dW[kh, kw, ci, co] = Σ_{b, oh, ow} x[b, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci] · dy[b, oh, ow, co]
  *
- * computed as one GEMM per chunk of the batch: the input patches laid out as columns
+ * At stride 1 with whole tiles of channels, as KH·KW products of the padded input's transpose,
+ * shifted, with dy laid out on the padded grid (conv-shifts.ts). Otherwise as one GEMM per chunk of
+ * the batch: the input patches laid out as columns
  * (colsᵀ[(kh, kw, ci), p], zeros where the window leaves the input; built from x transposed to
  * channel planes, so each row is a run of input row segments), then dW = colsᵀ · dy (gemm-simd.ts:
  * clave's SIMD product, or XNNPACK's) with the big patch matrix as its left operand, one block of
  * output rows at a time. NCHW data is read through a transpose.
  */
 import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
-import { makeGemm } from "./gemm-simd.ts";
-import { type ClaveKernel, type KernelArgs, type TensorInfo, f32, release, size, stockTransposer } from "./wasm.ts";
+import { gemmSimd, makeGemm } from "./gemm-simd.ts";
+import { shiftsTake } from "./conv2d.ts";
+import { type ShiftGeometry, entriesPerChunk, padInto, shiftedFilterGradient, wideRows, widen } from "./conv-shifts.ts";
+import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, f32, heapOffset, release, size, stockTransposer } from "./wasm.ts";
+
+/** Floats of the temporaries (padded input, its transpose, dy on its grid) a shifted gradient builds at once. */
+export const shiftedLimit = { floats: 1 << 22 };
+
+type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
+type Transposer = ReturnType<typeof stockTransposer>;
+
+/** dW of a stride-1 NHWC convolution by shifted products into `dw` [KH, KW, Ci, Co]; false, touching nothing, where they do not take it. */
+function byShifts(backend: WasmBackend, transpose: Transposer, info: ConvInfo, x: TensorInfo, dy: TensorInfo, dw: TensorInfo): boolean {
+  const gemm = gemmSimd(backend);
+  const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outChannels: Co } = info;
+  if (!gemm || !shiftsTake(info) || Ci % 4 !== 0 || Co % 8 !== 0) return false;
+  const g: ShiftGeometry = { batch: B, outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth, inChannels: Ci, outChannels: Co };
+  const grid = (g.outHeight + g.filterHeight - 1) * (g.outWidth + g.filterWidth - 1);
+  const chunk = entriesPerChunk(grid * (2 * Ci + Co), B, shiftedLimit.floats);
+  const padded = backend.makeOutput([chunk * grid * Ci], "float32");
+  const wide = backend.makeOutput([wideRows({ ...g, batch: chunk }) * Co], "float32");
+  const zeros = backend.makeOutput([Co], "float32");
+  f32(backend, zeros).fill(0);
+  for (let b0 = 0; b0 < B; b0 += chunk) {
+    const b1 = Math.min(B, b0 + chunk);
+    const part = { ...g, batch: b1 - b0 };
+    padInto(f32(backend, x), f32(backend, padded), part, H, W, info.padInfo.top, info.padInfo.left, b0, b1, false);
+    const columns = part.batch * grid;
+    const paddedT = transpose(backend, { ...padded, shape: [columns, Ci] }, [columns, Ci], [1, 0]);
+    widen(f32(backend, dy), f32(backend, wide).subarray(0, wideRows(part) * Co), part, b0, b1);
+    shiftedFilterGradient(gemm, heapOffset(backend, paddedT), columns, heapOffset(backend, wide), heapOffset(backend, dw), heapOffset(backend, zeros), part, b0 === 0);
+    release(backend, paddedT);
+  }
+  release(backend, padded, wide, zeros);
+  return true;
+}
 
 /** Floats of the patch matrix per GEMM, and the fewest columns (tests lower them to exercise the blocking). */
 export const blockColumns = { floats: 1 << 18, min: 512 };
@@ -56,6 +92,11 @@ export const conv2DBackpropFilter: ClaveKernel = {
         return zeros;
       }
 
+      if (!channelsFirst) {
+        const dw = backend.makeOutput(filterShape, "float32");
+        if (byShifts(backend, transpose, info, inputs.x, inputs.dy, dw)) return dw;
+        release(backend, dw);
+      }
       // x as [Ci, B, H, W] (channel planes), dy as NHWC rows [B·OH·OW, Co].
       const xT = channelsFirst
         ? transpose(backend, inputs.x, [B, g.inChannels, g.inHeight * g.inWidth], [1, 0, 2])

@@ -15,6 +15,7 @@ import { batchNormTrainGradKernel, batchNormTrainKernel, installFusedBatchNorm, 
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
+import { conv2D, fusedConv2D } from "./conv2d.ts";
 import { denseGradKernel, denseKernel, installFusedDense, registerDenseGradient } from "./dense.ts";
 import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
@@ -44,6 +45,8 @@ export const CLAVE_KERNELS: readonly ClaveKernel[] = [
   batchMatMul,
   conv2DBackpropFilter,
   conv2DBackpropInput,
+  conv2D,
+  fusedConv2D,
   maxPoolGrad,
   sum,
   mean,

@@ -213,6 +213,10 @@ describe("MaxPoolGrad", () => {
     { x: [3, 9, 8, 4], size: 3, strides: 2, pad: "same" },
     { x: [2, 1, 20, 5], size: [1, 2], strides: [1, 2], pad: "valid" },
     { x: [2, 10, 5, 2], size: [3, 2], strides: [2, 1], pad: "valid" },
+    // Channels in fours: the SIMD loop, with the windows at the padded edges in JavaScript.
+    { x: [2, 8, 7, 8], size: 2, strides: 2, pad: "valid" },
+    { x: [2, 9, 9, 12], size: 3, strides: 1, pad: "same" },
+    { x: [1, 6, 11, 4], size: [2, 3], strides: [2, 2], pad: "same" },
   ];
   for (const c of cases) {
     test(`x ${JSON.stringify(c.x)} pool ${JSON.stringify(c.size)} strides ${JSON.stringify(c.strides)} pad ${c.pad}`, async () => {
@@ -224,6 +228,20 @@ describe("MaxPoolGrad", () => {
       });
     });
   }
+});
+
+describe("MaxPoolGrad on ties", () => {
+  test("the first cell scanned (rows, then columns) gets the gradient, as on cpu, in SIMD and in JavaScript", async () => {
+    for (const shape of [
+      [2, 6, 6, 8],
+      [2, 6, 6, 3],
+    ] as [number, number, number, number][]) {
+      // Small integers: most windows hold their maximum more than once.
+      const x = Float32Array.from(randn(shape), (v) => Math.round(v));
+      const w = randn([2, 3, 3, shape[3]]);
+      await expectSameAsCpu(() => tf.grad((xt: tf.Tensor) => tf.maxPool(xt as tf.Tensor4D, 2, 2, "valid").mul(tf.tensor(w, [2, 3, 3, shape[3]])).sum())(tf.tensor(x, shape)));
+    }
+  });
 });
 
 describe("Sum and Mean", () => {
