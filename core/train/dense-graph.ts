@@ -30,6 +30,7 @@ type Tf = typeof TF;
 
 interface LayerVariableLike {
   read(): TF.Variable;
+  readonly shape: number[];
 }
 
 interface RegularizerLike {
@@ -140,6 +141,19 @@ function plan(net: TF.LayersModel): Node[] | string {
   }
   if (nodes.filter((n) => n.kind === "input").length !== 1) return "not one input";
   return nodes;
+}
+
+/**
+ * Floating-point operations of one training step of `net` on `batch` examples, when it is a network
+ * of dense layers the direct step takes (undefined otherwise): each kernel's multiply-adds, forward
+ * and both gradients (6 per weight per example).
+ */
+export function denseStepFlop(net: TF.LayersModel, batch: number): number | undefined {
+  const nodes = plan(net);
+  if (typeof nodes === "string") return undefined;
+  let weights = 0;
+  for (const n of nodes) if (n.kind === "dense" && n.layer.kernel) weights += n.layer.kernel.shape.reduce((a, b) => a * b, 1);
+  return 6 * weights * batch;
 }
 
 /** The trained variables of `net` (a layers model's), in tfjs's order. */

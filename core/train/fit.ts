@@ -19,6 +19,7 @@
  * in a first phase, then its classifier.
  */
 import type * as TF from "@tensorflow/tfjs";
+import { availableParallelism } from "node:os";
 import { sizeOf } from "../ndarray.ts";
 import type { LabelledArray, History } from "../plugin.ts";
 import { progress } from "../progress.ts";
@@ -40,7 +41,7 @@ import { balancedClassWeights } from "./class-weights.ts";
 import { installLeanBackward } from "./gradients.ts";
 import { accuracyMetric, lossFunction } from "./losses.ts";
 import { DataParallel } from "./parallel.ts";
-import { DenseGraphStep } from "./dense-graph.ts";
+import { DenseGraphStep, denseStepFlop } from "./dense-graph.ts";
 import { StepGradients, stepLogs, type Stepper } from "./step.ts";
 import { EarlyStopping } from "./early-stopping.ts";
 import { adamW } from "./optimizer.ts";
@@ -185,7 +186,8 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
   const weightsTensor = classWeights ? tf.tensor1d(classWeights as number[]) : undefined;
   const recon = options.reconstructionTarget;
 
-  const parallel = s.workers > 1 && n > 1 ? await startWorkers(tf, network, Math.min(s.workers, batchSize, n), options) : undefined;
+  const workers = trainingThreads(network, s.workers, batchSize);
+  const parallel = workers > 1 && n > 1 ? await startWorkers(tf, network, Math.min(workers, batchSize, n), options) : undefined;
 
   await withSeededRandom(options.seed, async () => {
     try {
@@ -310,6 +312,23 @@ export async function fitNetwork(tf: Tf, network: TF.LayersModel, data: Labelled
     }
   });
   return history;
+}
+
+/**
+ * Steps of fewer floating-point operations than this (~2 ms of one core's products) train faster on
+ * one thread than split: handing the parts to a worker and back cost ~0.6 ms a step on 2 cores, when
+ * dense2's whole step took 0.3 ms (bench/train-parallel.ts).
+ */
+export const MIN_SPLIT_FLOP = 1e8;
+
+/**
+ * Threads to train `network` on: `workers` as given, or for "auto" every core, except for a network
+ * of dense layers whose step on `batchSize` examples is under `MIN_SPLIT_FLOP` (one thread).
+ */
+export function trainingThreads(network: TF.LayersModel, workers: number | "auto", batchSize: number): number {
+  if (workers !== "auto") return workers;
+  const flop = denseStepFlop(network, batchSize);
+  return flop !== undefined && flop < MIN_SPLIT_FLOP ? 1 : availableParallelism();
 }
 
 /**

@@ -29,7 +29,7 @@ export interface TrainingDefaults {
   augment_freq_masks: number;
   augment_freq_mask_bins: number;
   mixup: number;
-  workers: number;
+  workers: number | "auto";
 }
 
 export const TRAINING_DEFAULTS: Readonly<TrainingDefaults> = {
@@ -130,12 +130,11 @@ export function trainingParamsShape(overrides: Partial<TrainingDefaults> = {}) {
       .default(d.mixup)
       .describe("augmentation: mixup α; each training batch is mixed with a shuffled copy of itself, λ ~ Beta(α, α) (0: off)"),
     workers: z
-      .number()
-      .int()
-      .min(1)
-      .max(64)
+      .union([z.number().int().min(1).max(64), z.literal("auto")])
       .default(d.workers)
-      .describe("threads training data-parallel: each batch is split among them and their gradients averaged (1: the calling thread only)"),
+      .describe(
+        "threads training data-parallel: each batch is split among them and their gradients averaged (1: the calling thread only; auto: every core, or one thread for a dense network whose step is too short to split)",
+      ),
   };
 }
 

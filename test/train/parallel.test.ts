@@ -12,7 +12,7 @@ import { loadTf } from "../../core/backend.ts";
 import { resolveParams } from "../../core/params.ts";
 import type { ModelPlugin } from "../../core/plugin.ts";
 import type { TfModel } from "../../core/tfmodel.ts";
-import { fitNetwork } from "../../core/train/fit.ts";
+import { fitNetwork, trainingThreads } from "../../core/train/fit.ts";
 import { partSizes } from "../../core/train/parallel.ts";
 import { pickTrainingParams } from "../../core/train/params.ts";
 import { builtinPlugins } from "../../plugins/index.ts";
@@ -91,6 +91,30 @@ describe("data-parallel training", () => {
     expect(a.history.loss.every(Number.isFinite)).toBe(true);
     expect(a.history.loss.at(-1)!).toBeLessThan(a.history.loss[0]);
   }, 180_000);
+
+  test('workers: "auto" takes every core, but one thread for a dense network whose step is too short to split', async () => {
+    const { availableParallelism } = await import("node:os");
+    const built = async (name: string, params: Record<string, unknown>, inputShape: number[]) => (await model(name).build({ inputShape, nClasses: 3, seed: 1 }, resolveParams(model(name), params))).network;
+    const small = await built("mlp", { hidden_units: [16, 8] }, [12]);
+    // 6 · (2048·1024 + 1024·512 + 512·3) weights · 32 examples ≈ 0.5 GFLOP a step.
+    const wide = await built("mlp", { hidden_units: [1024, 512] }, [2048]);
+    const conv = await built("cnn2d", { filters: [8] }, [16, 8]);
+    try {
+      expect(trainingThreads(small, "auto", 32)).toBe(1);
+      expect(trainingThreads(wide, "auto", 32)).toBe(availableParallelism());
+      expect(trainingThreads(conv, "auto", 32)).toBe(availableParallelism());
+      expect(trainingThreads(small, 3, 32)).toBe(3);
+    } finally {
+      for (const n of [small, wide, conv]) n.dispose();
+    }
+    expect(() => resolveParams(model("mlp"), { workers: "all" })).toThrow(/workers/);
+    // Trained through fit on one thread: the same weights as workers: 1, bit for bit.
+    const data = blobs(70, 12, 3, 5);
+    const params = { hidden_units: [16, 8], epochs: 2, batch_size: 31 };
+    const one = await train("mlp", params, data, [12]);
+    const auto = await train("mlp", { ...params, workers: "auto" }, data, [12]);
+    expect(auto.weights).toEqual(one.weights);
+  });
 
   test("a network a worker cannot rebuild trains on the calling thread, with a warning naming why", async () => {
     const tf = await loadTf();
