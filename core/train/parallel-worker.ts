@@ -13,6 +13,7 @@ import { installLeanBackward } from "./gradients.ts";
 import type { TrainPhaseMessage, TrainStepMessage, TrainWorkerData, TrainWorkerReply } from "./parallel.ts";
 import { DenseGraphStep } from "./dense-graph.ts";
 import { StepGradients, type Stepper } from "./step.ts";
+import { valuesOf } from "./tensor-values.ts";
 
 interface Phase {
   readonly stepper: Stepper;
@@ -130,7 +131,7 @@ function step(tf: typeof TF, phase: Phase, message: TrainStepMessage) {
     const { grads, values } = phase.stepper.gradients(x, targets);
     offset = 0;
     grads.forEach((g, i) => {
-      phase.grads.set(g.dataSync() as Float32Array, offset);
+      phase.grads.set(valuesOf(tf, g), offset);
       offset += phase.variables[i].size;
     });
     tf.dispose(grads);

@@ -23,6 +23,7 @@ import { libraryEntryUrl } from "../entry.ts";
 import { ClaveError } from "../errors.ts";
 import type { OutputLoss } from "./fit.ts";
 import type { StepValues } from "./step.ts";
+import { ownValuesOf, valuesOf } from "./tensor-values.ts";
 
 type Tf = typeof TF;
 
@@ -288,7 +289,7 @@ export class DataParallel {
     if (!weights) throw new Error("DataParallel.gradients: no phase set up");
     const step = ++this.step;
     const parts = partSizes(m, this.size);
-    this.variables.forEach((v, i) => weights.set(v.dataSync() as Float32Array, this.offsets[i]));
+    this.variables.forEach((v, i) => weights.set(valuesOf(tf, v), this.offsets[i]));
     // The workers with rows this step, each with its rows' share of the batch.
     const working: { replica: Replica; share: number; reply: Promise<TrainWorkerReply> }[] = [];
     let start = parts[0];
@@ -328,18 +329,30 @@ export class DataParallel {
       reply.values.outputs.forEach((v, k) => (values.outputs[k] += share * v));
       values.acc += share * reply.values.acc;
     });
+    // Each sum rounded to float32 after every part, in the same order in place or not.
     const grads = this.variables.map((v, i) => {
+      const offset = this.offsets[i];
+      const mine = ownValuesOf(tf, own.grads[i]);
+      if (mine) {
+        // The calling thread's gradient alone holds its heap data: the sum goes there.
+        working.forEach(({ replica, share }, j) => {
+          const g = replica.grads!;
+          if (j === 0) for (let k = 0; k < mine.length; k++) mine[k] = Math.fround(share0 * mine[k]) + share * g[offset + k];
+          else for (let k = 0; k < mine.length; k++) mine[k] += share * g[offset + k];
+        });
+        if (working.length === 0) for (let k = 0; k < mine.length; k++) mine[k] = share0 * mine[k];
+        return own.grads[i];
+      }
       const own_ = own.grads[i].dataSync() as Float32Array;
       const sum = new Float32Array(own_.length);
       for (let k = 0; k < sum.length; k++) sum[k] = share0 * own_[k];
-      const offset = this.offsets[i];
       for (const { replica, share } of working) {
         const g = replica.grads!;
         for (let k = 0; k < sum.length; k++) sum[k] += share * g[offset + k];
       }
+      own.grads[i].dispose();
       return tf.tensor(sum, v.shape);
     });
-    tf.dispose(own.grads);
     return { grads, values };
   }
 
