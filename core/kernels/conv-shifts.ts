@@ -131,14 +131,17 @@ export function shiftedFilterGradient(gemm: GemmSimd, pT: number, columns: numbe
   const { filterHeight: KH, filterWidth: KW, inChannels: C, outChannels: N } = g;
   const Wp = paddedWidth(g);
   const entry = paddedHeight(g) * Wp;
-  // Each entry's rows up to its last output position: the padding rows between two entries are
-  // zero in dy' and skipped (on a 3-row output they are 2 of every 5).
+  // Each entry's rows up to its last output position: where the padding rows between two entries
+  // are many (on a 3-row output, 2 of every 5), each entry's range on its own, skipping them (they
+  // are zero in dy'); else one range over all entries, whose longer products run faster.
   const span = (g.outHeight - 1) * Wp + g.outWidth;
+  const ranges: [number, number][] =
+    (entry - span) * 8 > entry ? Array.from({ length: g.batch }, (_, b) => [b * entry, b * entry + span]) : [[0, wideRows(g)]];
   const block = Math.max(1, Math.floor(filterBlock.floats / N));
   let fresh = first;
-  for (let b = 0; b < g.batch; b++) {
-    for (let q0 = b * entry; q0 < b * entry + span; q0 += block) {
-      const rows = Math.min(block, b * entry + span - q0);
+  for (const [from, to] of ranges) {
+    for (let q0 = from; q0 < to; q0 += block) {
+      const rows = Math.min(block, to - q0);
       for (let kh = 0; kh < KH; kh++) {
         for (let kw = 0; kw < KW; kw++) {
           const c = dk + (kh * KW + kw) * C * N * 4;
