@@ -31,7 +31,7 @@ const option = (flag: string, fallback: number): number => {
   const i = args.indexOf(flag);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const steps = option("--steps", 4);
+const steps = option("--steps", 12);
 const epochs = option("--epochs", 3);
 const workers = option("--workers", 2);
 const noTorch = args.includes("--no-torch");

@@ -6,7 +6,8 @@
  * With the fused RNN kernels registered, tfjs-layers' LSTM and GRU layers run through them on wasm
  * (rnn-layer.ts; other backends and unsupported configurations keep the stock layer code), and Dense
  * layers through the fused dense kernel (dense.ts), Masking layers through masking.ts and L1/L2 weight
- * regularizers through penalty.ts, and BatchNormalization in training through batch-norm.ts in the same way.
+ * regularizers through penalty.ts, and BatchNormalization in training through batch-norm.ts in the same way;
+ * a Conv2D layer without bias or activation runs the plain Conv2D op (conv2d.ts).
  * Set `CLAVE_KERNELS=0` to leave the stock kernels alone.
  */
 import { adamUpdate } from "./adam.ts";
@@ -15,7 +16,7 @@ import { batchNormTrainGradKernel, batchNormTrainKernel, installFusedBatchNorm, 
 import { cast } from "./cast.ts";
 import { conv2DBackpropFilter } from "./conv2d-backprop-filter.ts";
 import { conv2DBackpropInput } from "./conv2d-backprop-input.ts";
-import { conv2D, fusedConv2D } from "./conv2d.ts";
+import { conv2D, fusedConv2D, installPlainConv2d } from "./conv2d.ts";
 import { denseGradKernel, denseKernel, installFusedDense, registerDenseGradient } from "./dense.ts";
 import { gatherV2 } from "./gather-v2.ts";
 import { identity } from "./identity.ts";
@@ -146,6 +147,7 @@ export function registerClaveKernels(tf: Tf, only?: readonly string[]): string[]
   installFusedPenalty(tf);
   installFusedMasking(tf);
   installFusedBatchNorm(tf);
+  installPlainConv2d(tf);
   return activeClaveKernels(tf);
 }
 
