@@ -19,7 +19,7 @@ import { type ShiftGeometry, entriesPerChunk, padInto, shiftedFilterGradient, wi
 import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, f32, heapOffset, release, size, stockTransposer } from "./wasm.ts";
 
 /** Floats of the temporaries (padded input, its transpose, dy on its grid) a shifted gradient builds at once. */
-export const shiftedLimit = { floats: 1 << 22 };
+export const shiftedLimit = { floats: 1 << 17 };
 
 type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
 type Transposer = ReturnType<typeof stockTransposer>;

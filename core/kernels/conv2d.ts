@@ -16,7 +16,7 @@ import { type ShiftGeometry, entriesPerChunk, padInto, paddedFloats, shiftedConv
 import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, type WasmKernelFunc, heapOffset, release, required } from "./wasm.ts";
 
 /** Floats of padded input a call builds at once; the batch is cut into chunks below it. */
-export const paddedLimit = { floats: 1 << 22 };
+export const paddedLimit = { floats: 1 << 17 };
 
 /** Fewest input channels (the products' inner dimension) worth a product per filter tap. */
 export const MIN_IN_CHANNELS = 4;
