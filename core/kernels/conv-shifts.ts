@@ -19,7 +19,7 @@
  * convolution (stock wasm's forward) packs the filter anew whenever it is a new tensor, which in
  * training is every step; on cnn2d's layers they ran at 28–46 GFLOP/s of the loop's ~50.
  */
-import { type GemmSimd } from "./gemm-simd.ts";
+import { CACHE_FLOATS, type GemmSimd, rowsInCache } from "./gemm-simd.ts";
 
 /** The sizes of a stride-1 convolution over a padded input (see the module comment). */
 export interface ShiftGeometry {
@@ -36,13 +36,13 @@ export interface ShiftGeometry {
 }
 
 /** Floats of dy' per block of the filter gradient's inner dimension (512 kB, in cache across the shifts); tests lower it. */
-export const filterBlock = { floats: 1 << 17 };
+export const filterBlock = { floats: CACHE_FLOATS };
 
 /** Calls of each routine so far (tests check which convolutions took this path; the rest went to im2col or XNNPACK). */
 export const shiftedCalls = { conv: 0, filterGradient: 0 };
 
-const paddedHeight = (g: ShiftGeometry): number => g.outHeight + g.filterHeight - 1;
-const paddedWidth = (g: ShiftGeometry): number => g.outWidth + g.filterWidth - 1;
+export const paddedHeight = (g: ShiftGeometry): number => g.outHeight + g.filterHeight - 1;
+export const paddedWidth = (g: ShiftGeometry): number => g.outWidth + g.filterWidth - 1;
 
 /** Rows of slack after a padded input: the last output row's product reads up to 3 rows past its end (OW rounded up to 4). */
 export const SLACK_ROWS = 4;
@@ -93,7 +93,7 @@ export function shiftedConv(gemm: GemmSimd, heap: () => Float32Array, p: number,
   const Wp = paddedWidth(g);
   const rows = Math.ceil(OW / 4) * 4;
   const outRow = OW * N * 4;
-  const block = Math.max(8, Math.floor((1 << 17) / N));
+  const block = rowsInCache(N);
   for (let b = 0; b < B; b++) {
     for (let oh = 0; oh < OH; oh++) {
       // The rows past OW land on the output rows after this one (computed later, from init);
@@ -181,9 +181,4 @@ export function flippedFilter(k: Float32Array, out: Float32Array, KH: number, KW
       for (let ci = 0; ci < Ci; ci++) for (let co = 0; co < Co; co++) out[dst + co * Ci + ci] = k[src + ci * Co + co];
     }
   }
-}
-
-/** Batch entries per chunk so that a chunk's temporaries (`floatsPerEntry` each) stay under `limit` floats. */
-export function entriesPerChunk(floatsPerEntry: number, batch: number, limit: number): number {
-  return Math.max(1, Math.min(batch, Math.floor(limit / Math.max(1, floatsPerEntry))));
 }

@@ -12,16 +12,15 @@
  * clave's SIMD product, or XNNPACK's) with the big patch matrix as its left operand, one block of
  * output rows at a time. NCHW data is read through a transpose.
  */
-import { im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
+import { entriesPerChunk, im2colT, patchGeometry, type PatchGeometry } from "./patches.ts";
 import { gemmSimd, makeGemm } from "./gemm-simd.ts";
-import { shiftsTake } from "./conv2d.ts";
-import { type ShiftGeometry, entriesPerChunk, padInto, shiftedFilterGradient, wideRows, widen } from "./conv-shifts.ts";
-import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, f32, heapOffset, release, size, stockTransposer } from "./wasm.ts";
+import { type ConvInfo, shiftGeometry, shiftsTake } from "./conv2d.ts";
+import { padInto, paddedHeight, paddedWidth, shiftedFilterGradient, wideRows, widen } from "./conv-shifts.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, heapOffset, release, size, stockTransposer } from "./wasm.ts";
 
 /** Floats of the temporaries (padded input, its transpose, dy on its grid) a shifted gradient builds at once. */
 export const shiftedLimit = { floats: 1 << 17 };
 
-type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
 type Transposer = ReturnType<typeof stockTransposer>;
 
 /** dW of a stride-1 NHWC convolution by shifted products into `dw` [KH, KW, Ci, Co]; false, touching nothing, where they do not take it. */
@@ -29,8 +28,8 @@ function byShifts(backend: WasmBackend, transpose: Transposer, info: ConvInfo, x
   const gemm = gemmSimd(backend);
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: Ci, outChannels: Co } = info;
   if (!gemm || !shiftsTake(info) || Ci % 4 !== 0 || Co % 8 !== 0) return false;
-  const g: ShiftGeometry = { batch: B, outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth, inChannels: Ci, outChannels: Co };
-  const grid = (g.outHeight + g.filterHeight - 1) * (g.outWidth + g.filterWidth - 1);
+  const g = shiftGeometry(info);
+  const grid = paddedHeight(g) * paddedWidth(g);
   const chunk = entriesPerChunk(grid * (2 * Ci + Co), B, shiftedLimit.floats);
   const padded = backend.makeOutput([chunk * grid * Ci], "float32");
   const wide = backend.makeOutput([wideRows({ ...g, batch: chunk }) * Co], "float32");

@@ -12,9 +12,9 @@
  */
 import { batchChunk, col2im, patchGeometry } from "./patches.ts";
 import { makeGemm } from "./gemm-simd.ts";
-import { MIN_IN_CHANNELS, convolveByShifts, shiftsTake } from "./conv2d.ts";
+import { type ConvInfo, MIN_IN_CHANNELS, convolveByShifts, shiftsTake } from "./conv2d.ts";
 import { flippedFilter } from "./conv-shifts.ts";
-import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, f32, release, size, stockTransposer } from "./wasm.ts";
+import { type ClaveKernel, type KernelArgs, type TensorInfo, type WasmBackend, f32, release, size, stockTransposer } from "./wasm.ts";
 
 interface Attrs {
   inputShape: [number, number, number, number];
@@ -23,8 +23,6 @@ interface Attrs {
   dataFormat: "NHWC" | "NCHW";
   dimRoundingMode?: "floor" | "round" | "ceil";
 }
-
-type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
 
 /** dx of a stride-1 convolution as the shifted products of the padded dy with the flipped filter; false where they do not take it. */
 function byShifts(backend: WasmBackend, info: ConvInfo, dy: TensorInfo, filter: TensorInfo, dx: TensorInfo): boolean {

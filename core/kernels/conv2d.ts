@@ -12,8 +12,9 @@
  */
 import type * as TF from "@tensorflow/tfjs";
 import { gemmSimd } from "./gemm-simd.ts";
-import { type ShiftGeometry, entriesPerChunk, padInto, paddedFloats, shiftedConv } from "./conv-shifts.ts";
-import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, type WasmKernelFunc, heapOffset, release, required } from "./wasm.ts";
+import { type ShiftGeometry, padInto, paddedFloats, paddedHeight, paddedWidth, shiftedConv } from "./conv-shifts.ts";
+import { entriesPerChunk } from "./patches.ts";
+import { type ClaveKernel, type KernelArgs, type Tf, type TensorInfo, type WasmBackend, type WasmKernelFunc, f32, heapOffset, release, required } from "./wasm.ts";
 
 /** Floats of padded input a call builds at once; the batch is cut into chunks below it. */
 export const paddedLimit = { floats: 1 << 17 };
@@ -30,7 +31,18 @@ interface Attrs {
   activation?: string;
 }
 
-type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
+export type ConvInfo = ReturnType<Tf["backend_util"]["computeConv2DInfo"]>;
+
+/** The shifted products' sizes of a convolution's forward pass (and of its filter gradient). */
+export const shiftGeometry = (info: ConvInfo): ShiftGeometry => ({
+  batch: info.batchSize,
+  outHeight: info.outHeight,
+  outWidth: info.outWidth,
+  filterHeight: info.filterHeight,
+  filterWidth: info.filterWidth,
+  inChannels: info.inChannels,
+  outChannels: info.outChannels,
+});
 
 /**
  * Whether a convolution's geometry fits the shifted products: stride 1, no dilation, NHWC, padding
@@ -60,17 +72,17 @@ export function convolveByShifts(backend: WasmBackend, x: TensorInfo, H: number,
   const gemm = gemmSimd(backend);
   if (!gemm) return false;
   const B = g.batch;
-  const Hp = g.outHeight + g.filterHeight - 1;
-  const Wp = g.outWidth + g.filterWidth - 1;
+  const Hp = paddedHeight(g);
+  const Wp = paddedWidth(g);
   const rows = Math.ceil(g.outWidth / 4) * 4;
   const inPlace = Hp === H && Wp === W && rows === g.outWidth;
   const chunk = inPlace ? B : entriesPerChunk(Hp * Wp * g.inChannels, B, paddedLimit.floats);
   const padded = inPlace ? undefined : backend.makeOutput([paddedFloats(g, chunk)], "float32");
   const scratch = rows === g.outWidth ? undefined : backend.makeOutput([rows * g.outChannels], "float32");
   const zeros = bias ? undefined : backend.makeOutput([g.outChannels], "float32");
+  if (zeros) f32(backend, zeros).fill(0);
   const heap = () => new Float32Array(backend.wasm.HEAPU8.buffer);
   const at = (t: TensorInfo) => heapOffset(backend, t);
-  if (zeros) heap().fill(0, at(zeros) / 4, at(zeros) / 4 + g.outChannels);
   const outEntry = g.outHeight * g.outWidth * g.outChannels * 4;
   for (let b0 = 0; b0 < B; b0 += chunk) {
     const b1 = Math.min(B, b0 + chunk);
@@ -108,8 +120,7 @@ function makeConv(name: "Conv2D" | "FusedConv2D"): ClaveKernel["make"] {
       const C = info.inChannels;
       if (!shiftsTake(info) || N % 8 !== 0 || C < MIN_IN_CHANNELS) return stockConv(args);
       const out = backend.makeOutput(info.outShape, "float32");
-      const g: ShiftGeometry = { batch: info.batchSize, outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight, filterWidth: info.filterWidth, inChannels: C, outChannels: N };
-      if (!convolveByShifts(backend, x, info.inHeight, info.inWidth, info.padInfo.top, info.padInfo.left, filter, out, bias, g)) {
+      if (!convolveByShifts(backend, x, info.inHeight, info.inWidth, info.padInfo.top, info.padInfo.left, filter, out, bias, shiftGeometry(info))) {
         release(backend, out);
         return stockConv(args);
       }

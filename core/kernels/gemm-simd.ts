@@ -74,6 +74,12 @@ function gemmFunction() {
 
 const KEY = {};
 
+/** Floats of b (512 kB) whose rows stay in cache while every group of 4 rows of a passes over them. */
+export const CACHE_FLOATS = 1 << 17;
+
+/** Rows of a right operand `n` wide that fit in `CACHE_FLOATS` (at least 8): the product's blocks of its inner dimension. */
+export const rowsInCache = (n: number): number => Math.max(8, Math.floor(CACHE_FLOATS / n));
+
 /** The product on `backend`'s heap, or undefined where SIMD cannot run. */
 export function gemmSimd(backend: WasmBackend): GemmSimd | undefined {
   return onHeap<{ gemm: GemmSimd }>(backend, KEY, () => heapModule([gemmFunction()]))?.gemm;
@@ -116,9 +122,9 @@ export function simdProductAt(backend: WasmBackend, a: number, b: number, out: n
   const view = (offset: number, length: number) => new Float32Array(heap, offset, length);
   const [av, bv, ov, biasv] = [view(a, m * k), view(b, k * n), view(out, m * n), view(biasAt, n)];
   if (zeros) biasv.fill(0);
-  /** Rows [0, rows) of c at `c` from a at `from`: blocks of k whose rows of b (up to 2¹⁷ values, 512 kB) stay in cache while every group of 4 rows of a passes over them, each block after the first added onto c. */
+  /** Rows [0, rows) of c at `c` from a at `from`: blocks of k whose rows of b stay in cache (`rowsInCache`), each block after the first added onto c. */
   const tiles = (from: number, c: number, rows: number) => {
-    const block = Math.max(8, Math.floor((1 << 17) / n));
+    const block = rowsInCache(n);
     for (let k0 = 0; k0 < k; k0 += block) {
       const first = k0 === 0;
       gemm(from + 4 * k0, b + 4 * k0 * n, c, first ? biasAt : c, rows, Math.min(block, k - k0), n8 * 4, k * 4, n * 4, n * 4, first ? 0 : n * 4);

@@ -7,10 +7,14 @@
 /** Largest patch matrix a kernel builds at once, in floats; batches are cut into chunks below it (tests lower it). */
 export const patchLimit = { floats: 8 << 20 };
 
+/** Batch entries per chunk so that a chunk's temporaries (`floatsPerEntry` each) stay under `limit` floats (at least 1). */
+export function entriesPerChunk(floatsPerEntry: number, batch: number, limit: number): number {
+  return Math.max(1, Math.min(batch, Math.floor(limit / Math.max(1, floatsPerEntry))));
+}
+
 /** Batch entries per chunk so that a chunk's patch matrix stays under `patchLimit`. */
 export function batchChunk(g: PatchGeometry, batch: number): number {
-  const perEntry = Math.max(1, g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels);
-  return Math.max(1, Math.min(batch, Math.floor(patchLimit.floats / perEntry)));
+  return entriesPerChunk(g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels, batch, patchLimit.floats);
 }
 
 /** The sizes of one convolution, as `backend_util.computeConv2DInfo` gives them. */

@@ -18,7 +18,7 @@ export interface TensorInfo {
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the kernels use. */
 export interface WasmBackend {
-  readonly dataIdMap: { get(dataId: object): { id: number; memoryOffset: number } | undefined; has(dataId: object): boolean };
+  readonly dataIdMap: { get(dataId: object): { id: number; memoryOffset: number; refCount?: number } | undefined; has(dataId: object): boolean };
   readonly wasm: { readonly HEAPU8: Uint8Array };
   makeOutput(shape: readonly number[], dtype: TF.DataType): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
