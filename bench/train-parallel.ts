@@ -11,10 +11,20 @@
  * side by side; the issue's target is ≥ 1.6x for clave on 2 cores. Peak RSS of the whole process is
  * printed at the end (the workers' replicas and their wasm heaps included).
  *
+ * The ceiling column (`--no-ceiling` leaves it out) is what splitting a batch can give on this machine
+ * at best: `--workers` separate processes, each training on one thread at its part of the batch, at
+ * the same time, without exchanging anything. Their samples/s added up, over clave's one-thread rate,
+ * is the speed-up data-parallel training would reach if handing parts and gradients over cost nothing.
+ * It is below N when a smaller batch uses a core less well per example (the per-op costs stay) and
+ * when cores slow each other down (a shared cache, memory bandwidth, a virtual machine's host);
+ * "clave of ceiling" is how much of it the workers reach.
+ *
  * Wall time on a shared machine: run it with nothing else busy (the load average is printed before
  * and after; near or above 1 on 2 cores means the figures were taken under load).
  */
+import { spawn } from "node:child_process";
 import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import { ARCHS, CLASSES, randomSet, torchSteps, type Arch } from "./architectures.ts";
 import { peakRssMb } from "./peak-rss.ts";
 
@@ -23,9 +33,12 @@ const { loadTf } = await import("../core/backend.ts");
 const { resolveParams } = await import("../core/params.ts");
 const { builtinPlugins } = await import("../plugins/index.ts");
 const { ndarray } = await import("../core/ndarray.ts");
+const { partSizes } = await import("../core/train/parallel.ts");
 type ModelPlugin = import("../core/plugin.ts").ModelPlugin;
 
 const args = process.argv.slice(2);
+/** A ceiling child (see the header): `--child-rate JSON` trains one architecture on one thread and prints its epochs' stamps. */
+const childSpec = args[0] === "--child-rate" ? (JSON.parse(args[1]) as { name: string; batch: number; steps: number; epochs: number }) : undefined;
 const valued = ["--steps", "--epochs", "--workers"];
 const option = (flag: string, fallback: number): number => {
   const i = args.indexOf(flag);
@@ -35,7 +48,8 @@ const steps = option("--steps", 12);
 const epochs = option("--epochs", 3);
 const workers = option("--workers", 2);
 const noTorch = args.includes("--no-torch");
-const wanted = args.filter((a, i) => !a.startsWith("--") && !(i > 0 && valued.includes(args[i - 1])));
+const noCeiling = args.includes("--no-ceiling");
+const wanted = childSpec ? [] : args.filter((a, i) => !a.startsWith("--") && !(i > 0 && valued.includes(args[i - 1])));
 const unknown = wanted.filter((w) => !ARCHS.some((a) => a.name === w));
 if (unknown.length > 0) {
   console.error(`bench/train-parallel.ts: unknown architecture ${unknown.join(", ")} (known: ${ARCHS.map((a) => a.name).join(", ")})`);
@@ -56,30 +70,89 @@ const batchOf = (arch: Arch) => Number((resolveParams(pluginOf(arch), arch.param
 /** Small and short-step networks: more batches per epoch, so that an epoch is long enough to time. */
 const batchesOf = (arch: Arch) => (arch.small ? 50 * steps : arch.short ? 10 * steps : steps);
 
-/** Samples/s of the best epoch after the first (wall time), on `threads` threads. */
-async function claveRate(arch: Arch, threads: number): Promise<number> {
+/**
+ * Wall-clock stamps (ms since the epoch of the Unix clock, comparable across processes) of the start
+ * of training and the end of each epoch, on `threads` threads with batches of `batch` (default: the
+ * plugin's), `batchesOf(arch)` batches an epoch.
+ */
+async function claveEpochs(arch: Arch, threads: number, batch = batchOf(arch), epochCount = epochs): Promise<{ stamps: number[]; n: number }> {
   const plugin = pluginOf(arch);
-  const values: Record<string, unknown> = { ...arch.params, workers: threads };
-  if (arch.name === "autoencoder") values.pretrain_epochs = epochs;
-  const batch = batchOf(arch);
+  const values: Record<string, unknown> = { ...arch.params, workers: threads, batch_size: batch };
+  if (arch.name === "autoencoder") values.pretrain_epochs = epochCount;
   const n = batch * batchesOf(arch);
   const { x, y } = randomSet(arch.input, n);
   const model = (await plugin.build({ inputShape: arch.input, nClasses: CLASSES, seed: 1 }, resolveParams(plugin, values))) as {
     network: { dispose(): void };
   };
-  const stamps = [performance.now()];
+  const now = () => performance.timeOrigin + performance.now();
+  const stamps = [now()];
   await plugin.fit(model, { x: ndarray(x, [n, ...arch.input]), y }, {
-    epochs: arch.name === "autoencoder" ? 0 : epochs,
+    epochs: arch.name === "autoencoder" ? 0 : epochCount,
     seed: 1,
     progress: false,
     onEpoch: () => {
-      stamps.push(performance.now());
+      stamps.push(now());
     },
   });
   model.network.dispose();
+  return { stamps, n };
+}
+
+/** Samples/s of the best epoch after the first (wall time), on `threads` threads. */
+async function claveRate(arch: Arch, threads: number): Promise<number> {
+  const { stamps, n } = await claveEpochs(arch, threads);
   // The first epoch also starts the workers and warms the JIT.
   const times = stamps.slice(2).map((t, i) => t - stamps[i + 1]);
   return n / (Math.min(...times) / 1000);
+}
+
+if (childSpec) {
+  const arch = ARCHS.find((a) => a.name === childSpec.name)!;
+  console.log(JSON.stringify(await claveEpochs(arch, 1, childSpec.batch, childSpec.epochs)));
+  process.exit(0);
+}
+
+/**
+ * The ceiling of `arch` on `parts` cores (see the header): `parts` one-thread processes at once, each
+ * at its part of the batch; each one's rate is its best epoch after the first among those that ran
+ * while all the others were past their first epoch and not yet done (all its epochs after the
+ * first if none did: then marked with a star). Returns their summed samples/s.
+ */
+async function ceilingRate(arch: Arch, parts: number): Promise<{ rate: number; overlapped: boolean }> {
+  const self = fileURLToPath(import.meta.url);
+  const sizes = partSizes(batchOf(arch), parts).filter((s) => s > 0);
+  // Two more epochs than the main runs, so that enough of them overlap.
+  const runs = await Promise.all(sizes.map((batch) => child(self, { name: arch.name, batch, steps, epochs: epochs + 2 })));
+  const from = Math.max(...runs.map((r) => r.stamps[1]));
+  const to = Math.min(...runs.map((r) => r.stamps[r.stamps.length - 1]));
+  let overlapped = true;
+  let rate = 0;
+  for (const { stamps, n } of runs) {
+    const epochsAfterFirst = stamps.slice(2).map((end, i) => ({ start: stamps[i + 1], end }));
+    let inside = epochsAfterFirst.filter((e) => e.start >= from && e.end <= to);
+    if (inside.length === 0) {
+      overlapped = false;
+      inside = epochsAfterFirst;
+    }
+    rate += n / (Math.min(...inside.map((e) => e.end - e.start)) / 1000);
+  }
+  return { rate, overlapped };
+}
+
+/** Run a ceiling child; its last stdout line is its epochs' stamps. Bounded by a timeout. */
+function child(self: string, spec: NonNullable<typeof childSpec>): Promise<{ stamps: number[]; n: number }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [self, "--child-rate", JSON.stringify(spec)], { stdio: ["ignore", "pipe", "pipe"], timeout: 1_800_000 });
+    let out = "";
+    let err = "";
+    proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    proc.on("error", reject);
+    proc.on("close", (code, signal) => {
+      if (code !== 0) reject(new Error(`bench/train-parallel.ts ceiling child ${spec.name} failed (${code ?? signal}): ${err.slice(-2000)}`));
+      else resolve(JSON.parse(out.trim().split("\n").pop()!) as { stamps: number[]; n: number });
+    });
+  });
 }
 
 /** PyTorch's samples/s on `threads` threads (one-thread CPU time, else wall time). */
@@ -98,15 +171,41 @@ const rows: string[][] = [];
 for (const arch of archs) {
   const one = await claveRate(arch, 1);
   const many = await claveRate(arch, workers);
+  const ceiling = noCeiling ? undefined : await ceilingRate(arch, workers);
   const t1 = torch1?.get(arch.name);
   const tn = torchN?.get(arch.name);
-  const row = [arch.name, String(batchOf(arch)), fmt(one), fmt(many), `${fmt(many / one, 2)}x`, fmt(t1), fmt(tn), t1 && tn ? `${fmt(tn / t1, 2)}x` : "—", tn ? fmt(many / tn, 3) : "—"];
+  const row = [
+    arch.name,
+    String(batchOf(arch)),
+    fmt(one),
+    fmt(many),
+    `${fmt(many / one, 2)}x`,
+    ceiling ? `${fmt(ceiling.rate / one, 2)}x${ceiling.overlapped ? "" : "*"}` : "—",
+    ceiling ? `${fmt((100 * many) / ceiling.rate, 0)}%` : "—",
+    fmt(t1),
+    fmt(tn),
+    t1 && tn ? `${fmt(tn / t1, 2)}x` : "—",
+    tn ? fmt(many / tn, 3) : "—",
+  ];
   rows.push(row);
   console.error(`  ${row.join("  ")}`);
 }
-const header = ["architecture", "batch", "clave 1 thread", `clave ${workers} workers`, "clave speed-up", "torch 1 thread", `torch ${workers} threads`, "torch speed-up", `clave/torch on ${workers}`];
+const header = [
+  "architecture",
+  "batch",
+  "clave 1 thread",
+  `clave ${workers} workers`,
+  "clave speed-up",
+  "ceiling",
+  "clave of ceiling",
+  "torch 1 thread",
+  `torch ${workers} threads`,
+  "torch speed-up",
+  `clave/torch on ${workers}`,
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => cells.map((c, i) => (i < 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
 console.log("samples/s\n" + line(header));
 for (const row of rows) console.log(line(row));
+if (!noCeiling) console.log(`\nceiling: ${workers} one-thread processes at once, each at its part of the batch, their samples/s added, over clave's one-thread rate (* : their timed epochs did not overlap).`);
 console.log(`\npeak RSS of this process ${peakRssMb().toFixed(0)} MB; load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
