@@ -1,5 +1,6 @@
 /** Shared pieces of the fused recurrent kernels (lstm.ts, gru.ts). */
 import type * as TF from "@tensorflow/tfjs";
+import type { FirstOutputGradConfig } from "../train/gradients.ts";
 import { type Gemm, simdProductAt, simdTakes } from "./gemm-simd.ts";
 import { type TensorInfo, type Tf, type WasmBackend, f32, release, heapOffset } from "./wasm.ts";
 
@@ -145,8 +146,10 @@ export function inputWeightAndBiasGradients(
  */
 export function registerSequenceGradient(tf: Tf, forward: string, backward: string, states: readonly string[], dZRows: "samples" | "steps"): void {
   if (tf.getGradient(forward) !== undefined) return;
-  tf.registerGradient({
+  const config: FirstOutputGradConfig = {
     kernelName: forward,
+    // The states are outputs only to be saved: nothing differentiates them (core/train/gradients.ts).
+    firstOutputOnly: true,
     inputsToSave: ["x", "kernel", "recurrentKernel", "mask", "recurrentMask"],
     outputsToSave: [false, ...states.map(() => true)],
     gradFunc: (dys: TF.Tensor | TF.Tensor[], saved: TF.Tensor[], attrs: TF.NamedAttrMap) => {
@@ -171,5 +174,6 @@ export function registerSequenceGradient(tf: Tf, forward: string, backward: stri
         recurrentMask: () => tf.zerosLike(recurrentMask),
       };
     },
-  });
+  };
+  tf.registerGradient(config);
 }

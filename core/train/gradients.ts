@@ -15,11 +15,30 @@
  * JavaScript array: batch norm's statistics (two means per layer) made ~240 MB of such arrays each
  * step of the CNN above, garbage the collector of Bun's engine left for later.
  *
+ * An output nothing downstream differentiates gets zeros as its gradient, filled on the backend,
+ * where tfjs made each as a JavaScript array and copied it in; none at all for a kernel whose
+ * gradient config says it reads only its first output's (FirstOutputGradConfig).
+ *
  * Nested gradients (a gradient taken inside a gradient function) use the stock pass.
  */
 import type * as TF from "@tensorflow/tfjs";
 
 type Tf = typeof TF;
+
+/**
+ * A gradient config whose function reads only the gradient of the kernel's first output: a fused
+ * kernel whose other outputs are states saved for its backward pass (core/kernels/rnn.ts). The
+ * backward pass hands it a scalar in place of the others' gradients, which tfjs would make as
+ * zeros the size of each state: for a bidirectional LSTM over 130 steps, 6 MB a step.
+ */
+export interface FirstOutputGradConfig extends TF.GradConfig {
+  readonly firstOutputOnly: true;
+}
+
+/** Whether `kernelName`'s registered gradient reads only its first output's gradient. */
+function readsFirstOutputOnly(tf: Tf, kernelName: string): boolean {
+  return (tf.getGradient(kernelName) as Partial<FirstOutputGradConfig> | undefined)?.firstOutputOnly === true;
+}
 
 interface TapeNode {
   id: number;
@@ -161,13 +180,20 @@ export function installLeanBackward(tf: Tf): void {
       const accumulated = new Map<number, TF.Tensor>();
       const seed = dy ?? tf.onesLike(y);
       accumulated.set(y.id, seed);
+      let unread: TF.Tensor | undefined;
       for (let i = filtered.length - 1; i >= 0; i--) {
         const node = filtered[i];
-        const dys = node.outputs.map((o) => accumulated.get(o.id) ?? null);
         if (!node.gradient) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
         const names = Object.keys(node.inputs);
+        const firstOnly = node.outputs.length > 1 && readsFirstOutputOnly(tf, node.kernelName);
         // Everything the gradient function makes besides the input gradients ends with this scope.
         const dxs = this.tidy(() => {
+          const dys = node.outputs.map((o, k) => {
+            const grad = accumulated.get(o.id);
+            if (grad) return grad;
+            if (firstOnly && k > 0) return (unread ??= tf.scalar(0));
+            return tf.fill(o.shape, 0, o.dtype);
+          });
           const fns = node.gradient!(dys);
           const out: Record<string, TF.Tensor> = {};
           for (const name of names) {

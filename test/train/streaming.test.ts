@@ -135,6 +135,101 @@ describe("memory while training", () => {
   }, 60_000);
 });
 
+describe("zeros for the gradients of outputs nothing differentiates", () => {
+  /**
+   * Gradients of `loss` with respect to `variables` under tfjs's pass and the lean one, the sizes
+   * of the tensors each made from JavaScript arrays (engine.makeTensor) and of those its Fill
+   * kernels made, while it ran.
+   */
+  async function bothPasses(tf: typeof import("@tensorflow/tfjs"), loss: () => import("@tensorflow/tfjs").Scalar, variables: import("@tensorflow/tfjs").Variable[]) {
+    const engine = tf.engine() as unknown as { makeTensor: (...args: unknown[]) => import("@tensorflow/tfjs").Tensor };
+    const make = engine.makeTensor;
+    const run = async () => {
+      const made: number[] = [];
+      let out: number[][] = [];
+      engine.makeTensor = function (this: unknown, ...args: unknown[]) {
+        const t = make.apply(this, args);
+        made.push(t.size);
+        return t;
+      };
+      try {
+        const profile = await tf.profile(() => {
+          const { value, grads } = tf.variableGrads(loss, variables);
+          out = variables.map((v) => Array.from(grads[v.name].dataSync()));
+          tf.dispose([value, ...Object.values(grads)]);
+          return [] as never;
+        });
+        const filled = profile.kernels.filter((k) => k.name === "Fill").map((k) => k.outputShapes[0].reduce((a, b) => a * b, 1));
+        return { grads: out, made, filled };
+      } finally {
+        engine.makeTensor = make;
+      }
+    };
+    try {
+      uninstallLeanBackward(tf);
+      const stock = await run();
+      installLeanBackward(tf);
+      return { stock, lean: await run() };
+    } finally {
+      installLeanBackward(tf);
+    }
+  }
+
+  const expectSameGradients = (lean: number[][], stock: number[][]) => {
+    expect(lean.length).toBe(stock.length);
+    lean.forEach((g, i) => {
+      const scale = Math.max(1e-6, ...stock[i].map(Math.abs));
+      g.forEach((v, j) => expect(Math.abs(v - stock[i][j]) / scale).toBeLessThan(1e-5));
+    });
+  };
+
+  test("the fused LSTM (both directions) and GRU: tfjs's gradients, and no zeros the size of their saved states", async () => {
+    const tf = await loadTf();
+    expect(tf.getBackend()).toBe("wasm");
+    const cases = [
+      { name: "bilstm_attention", params: { units: 8, attention_units: 4, dropout: 0 }, input: [20, 6], states: 20 * 5 * 4 * 8 },
+      { name: "crnn", params: { filters: [4], rnn_units: 8, rnn_dropout: 0 }, input: [24, 16], states: 12 * 5 * 3 * 8 },
+    ];
+    for (const c of cases) {
+      const plugin = model(c.name);
+      const m = await plugin.build({ inputShape: c.input, nClasses: 3, seed: 5 }, resolveParams(plugin, c.params));
+      const data = sequences(5, c.input[0], c.input[1], 3, 6);
+      const x = tf.tensor(data.x.data, [...data.x.shape]);
+      const y = tf.oneHot(tf.tensor1d(data.y, "int32"), 3).toFloat();
+      const variables = m.network.trainableWeights.map((w) => w.read() as import("@tensorflow/tfjs").Variable);
+      const loss = () => tf.losses.softmaxCrossEntropy(y, m.network.apply(x, { training: true }) as import("@tensorflow/tfjs").Tensor) as import("@tensorflow/tfjs").Scalar;
+      const { stock, lean } = await bothPasses(tf, loss, variables);
+      expectSameGradients(lean.grads, stock.grads);
+      // The gate pre-activations [T, B, 4U] (LSTM) or [T, B, 3U] (GRU) of the steps after pooling:
+      // tfjs's pass makes zeros of that size in JavaScript for them; the lean pass makes none.
+      expect(stock.made).toContain(c.states);
+      expect(lean.made).not.toContain(c.states);
+      expect(lean.filled).not.toContain(c.states);
+      tf.dispose([x, y]);
+      m.network.dispose();
+    }
+  }, 60_000);
+
+  test("an output left unused (one part of a split): zeros filled on the backend, tfjs's gradients", async () => {
+    const tf = await loadTf();
+    const w = tf.variable(tf.tensor2d([0.5, -1, 2, 0.25, 1.5, -0.75], [2, 3]), true, "split_w");
+    const x = tf.tensor2d([1, 2, -1, 0.5, 3, 1, -2, 0.5], [4, 2]);
+    const loss = () =>
+      tf.tidy(() => {
+        const [first] = tf.split(tf.matMul(x, w), [2, 1], 1);
+        return tf.sum(tf.square(first)) as import("@tensorflow/tfjs").Scalar;
+      });
+    const { stock, lean } = await bothPasses(tf, loss, [w]);
+    expectSameGradients(lean.grads, stock.grads);
+    // The unused part, [4, 1]: zeros from JavaScript in tfjs's pass, from the Fill kernel in the lean one.
+    expect(stock.made).toContain(4);
+    expect(lean.made).not.toContain(4);
+    expect(lean.filled).toContain(4);
+    expect(lean.grads[0].some((v) => v !== 0)).toBe(true);
+    tf.dispose([w, x]);
+  });
+});
+
 describe("plain layers models", () => {
   test("fitLayersModel streams batches through tfjs's fitDataset: its own loss, class weights, validation; seeded", async () => {
     const tf = await loadTf();
