@@ -218,5 +218,5 @@ const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i
 console.log(line(header));
 for (const row of rows) console.log(line(row));
 console.log(`\n* stock wasm cannot train convolutions (no Conv2DBackpropFilter kernel): these stock runs use clave's.`);
-if (torch2) console.log(`torch 2 threads: wall time (best step); clave trains on one thread, so its 2-core rate is its 1-core rate.`);
+if (torch2) console.log(`torch 2 threads: wall time (best step); clave trains on one thread here (workers: 1); bench/train-parallel.ts times it on several.`);
 console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (2 cores; anything near or above 1 means the figures were taken under load)`);
