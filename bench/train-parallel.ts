@@ -44,7 +44,8 @@ const option = (flag: string, fallback: number): number => {
   const i = args.indexOf(flag);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const steps = option("--steps", 12);
+// A ceiling child takes its parent's.
+const steps = childSpec?.steps ?? option("--steps", 12);
 const epochs = option("--epochs", 3);
 const workers = option("--workers", 2);
 const noTorch = args.includes("--no-torch");
@@ -98,12 +99,13 @@ async function claveEpochs(arch: Arch, threads: number, batch = batchOf(arch), e
   return { stamps, n };
 }
 
+/** Start and end of each epoch after the first (which also starts the workers and warms the JIT). */
+const epochsAfterFirst = (stamps: number[]) => stamps.slice(2).map((end, i) => ({ start: stamps[i + 1], end }));
+
 /** Samples/s of the best epoch after the first (wall time), on `threads` threads. */
 async function claveRate(arch: Arch, threads: number): Promise<number> {
   const { stamps, n } = await claveEpochs(arch, threads);
-  // The first epoch also starts the workers and warms the JIT.
-  const times = stamps.slice(2).map((t, i) => t - stamps[i + 1]);
-  return n / (Math.min(...times) / 1000);
+  return n / (Math.min(...epochsAfterFirst(stamps).map((e) => e.end - e.start)) / 1000);
 }
 
 if (childSpec) {
@@ -128,11 +130,11 @@ async function ceilingRate(arch: Arch, parts: number): Promise<{ rate: number; o
   let overlapped = true;
   let rate = 0;
   for (const { stamps, n } of runs) {
-    const epochsAfterFirst = stamps.slice(2).map((end, i) => ({ start: stamps[i + 1], end }));
-    let inside = epochsAfterFirst.filter((e) => e.start >= from && e.end <= to);
+    const timed = epochsAfterFirst(stamps);
+    let inside = timed.filter((e) => e.start >= from && e.end <= to);
     if (inside.length === 0) {
       overlapped = false;
-      inside = epochsAfterFirst;
+      inside = timed;
     }
     rate += n / (Math.min(...inside.map((e) => e.end - e.start)) / 1000);
   }

@@ -47,7 +47,6 @@ function channelsOf(kernel: string, x: { shape: number[]; dtype: string }, param
 /** Rows per float32 block of the SIMD sums, each block's sums then added in float64. */
 const BLOCK_ROWS = 256;
 
-
 /**
  * The per-channel sums of `sums` over all rows into float64 `s1`, `s2`, a block of rows at a time;
  * `scratch` holds C floats at `at1` and at `at2` for a block's float32 sums.

@@ -66,8 +66,6 @@ function maskedSamples(backend: WasmBackend, mask: TensorInfo, B: number, T: num
   return out;
 }
 
-/** Byte offset of a tensor's data on the heap. */
-
 /** A zero-filled temporary of n floats. */
 function zeros(backend: WasmBackend, n: number): TensorInfo {
   const t = backend.makeOutput([n], "float32");

@@ -186,12 +186,14 @@ export function installLeanBackward(tf: Tf): void {
         if (!node.gradient) throw new Error(`Cannot compute gradient: gradient function not found for ${node.kernelName}.`);
         const names = Object.keys(node.inputs);
         const firstOnly = node.outputs.length > 1 && readsFirstOutputOnly(tf, node.kernelName);
+        // Made in this pass's scope, not the node's below, so that it outlives the node.
+        if (firstOnly) unread ??= tf.scalar(0);
         // Everything the gradient function makes besides the input gradients ends with this scope.
         const dxs = this.tidy(() => {
           const dys = node.outputs.map((o, k) => {
             const grad = accumulated.get(o.id);
             if (grad) return grad;
-            if (firstOnly && k > 0) return (unread ??= tf.scalar(0));
+            if (firstOnly && k > 0) return unread!;
             return tf.fill(o.shape, 0, o.dtype);
           });
           const fns = node.gradient!(dys);

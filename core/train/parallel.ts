@@ -332,24 +332,16 @@ export class DataParallel {
     // Each sum rounded to float32 after every part, in the same order in place or not.
     const grads = this.variables.map((v, i) => {
       const offset = this.offsets[i];
+      // Where the calling thread's gradient alone holds its heap data the sum goes there, else into a copy.
       const mine = ownValuesOf(tf, own.grads[i]);
-      if (mine) {
-        // The calling thread's gradient alone holds its heap data: the sum goes there.
-        working.forEach(({ replica, share }, j) => {
-          const g = replica.grads!;
-          if (j === 0) for (let k = 0; k < mine.length; k++) mine[k] = Math.fround(share0 * mine[k]) + share * g[offset + k];
-          else for (let k = 0; k < mine.length; k++) mine[k] += share * g[offset + k];
-        });
-        if (working.length === 0) for (let k = 0; k < mine.length; k++) mine[k] = share0 * mine[k];
-        return own.grads[i];
-      }
-      const own_ = own.grads[i].dataSync() as Float32Array;
-      const sum = new Float32Array(own_.length);
-      for (let k = 0; k < sum.length; k++) sum[k] = share0 * own_[k];
-      for (const { replica, share } of working) {
+      const sum = mine ?? Float32Array.from(own.grads[i].dataSync() as Float32Array);
+      working.forEach(({ replica, share }, j) => {
         const g = replica.grads!;
-        for (let k = 0; k < sum.length; k++) sum[k] += share * g[offset + k];
-      }
+        if (j === 0) for (let k = 0; k < sum.length; k++) sum[k] = Math.fround(share0 * sum[k]) + share * g[offset + k];
+        else for (let k = 0; k < sum.length; k++) sum[k] += share * g[offset + k];
+      });
+      if (working.length === 0) for (let k = 0; k < sum.length; k++) sum[k] = share0 * sum[k];
+      if (mine) return own.grads[i];
       own.grads[i].dispose();
       return tf.tensor(sum, v.shape);
     });
